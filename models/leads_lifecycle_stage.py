@@ -1,0 +1,97 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+
+class LeadsLifecycleStage(models.Model):
+    _name = "leads.lifecycle.stage"
+    _description = "Lead Lifecycle Stage"
+    _order = "sequence, id"
+
+    name = fields.Char(string="Stage Name", required=True, translate=True)
+    sequence = fields.Integer(default=10, help="Order of the stage in the pipeline.")
+    fold = fields.Boolean(
+        string="Folded in Dashboard",
+        help="Fold this column in the Kanban dashboard when it holds no lead.",
+    )
+    is_converted = fields.Boolean(
+        string="Converted Stage",
+        help="Leads reach this stage when they are converted to a client. New leads "
+        "never start here.",
+    )
+    description = fields.Text(
+        translate=True, help="Shown as a tooltip over the column title."
+    )
+    lead_count = fields.Integer(compute="_compute_lead_count", string="Leads")
+
+    def _compute_lead_count(self):
+        counts = dict(
+            self.env["leads.lead"]
+            .with_context(active_test=False)
+            ._read_group([("stage_id", "in", self.ids)], ["stage_id"], ["__count"])
+        )
+        for stage in self:
+            stage.lead_count = counts.get(stage, 0)
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "is_converted" in vals:
+            self._check_stage_kinds()
+        return res
+
+    def _check_stage_kinds(self):
+        # Not an @api.constrains: data files create the stages one at a time.
+        stages = self.search([])
+        if not stages.filtered(lambda s: not s.is_converted):
+            raise ValidationError(
+                self.env._("Keep at least one stage that is not a converted stage.")
+            )
+        if not stages.filtered("is_converted"):
+            raise ValidationError(
+                self.env._("Keep at least one converted stage for converted leads.")
+            )
+
+    @api.constrains("is_converted")
+    def _check_converted_flag_matches_leads(self):
+        for stage in self:
+            domain = [("stage_id", "=", stage.id)]
+            domain.append(("converted_date", "=" if stage.is_converted else "!=", False))
+            if self.env["leads.lead"].with_context(active_test=False).search_count(
+                domain, limit=1
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Stage %(stage)s holds leads; move them to another stage "
+                        "before changing whether it is a converted stage.",
+                        stage=stage.name,
+                    )
+                )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used_or_last(self):
+        used = self.filtered("lead_count")
+        if used:
+            raise UserError(
+                self.env._(
+                    "Stage %(stages)s still holds leads. Move them to another stage "
+                    "first.",
+                    stages=", ".join(used.mapped("name")),
+                )
+            )
+        remaining = self.search([("id", "not in", self.ids)])
+        if not remaining.filtered(lambda s: not s.is_converted) or not remaining.filtered(
+            "is_converted"
+        ):
+            raise UserError(
+                self.env._(
+                    "The pipeline needs at least one open stage and one converted stage."
+                )
+            )
+
+    @api.model
+    def _get_default_stage(self):
+        """The first stage a new lead starts in."""
+        return self.search([("is_converted", "=", False)], limit=1)
+
+    @api.model
+    def _get_converted_stage(self):
+        return self.search([("is_converted", "=", True)], limit=1)
