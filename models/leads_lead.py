@@ -38,6 +38,7 @@ class LeadsLead(models.Model):
     # phone_sanitized (E.164) comes from mail.thread.phone and email_normalized
     # from mail.thread.blacklist; both are stored and indexed for deduplication.
     phone_sanitized = fields.Char(index="btree_not_null")
+    email_normalized = fields.Char(index="btree_not_null")
     company_id = fields.Many2one(
         "res.company",
         string="Business",
@@ -200,6 +201,7 @@ class LeadsLead(models.Model):
         return super().create(vals_list)
 
     def _prepare_create_vals(self, vals):
+        self._check_company_set(vals)
         for fname in ("name", "phone", "email"):
             if isinstance(vals.get(fname), str):
                 vals[fname] = vals[fname].strip()
@@ -212,6 +214,10 @@ class LeadsLead(models.Model):
                 # New leads never start converted (e.g. quick create in that column).
                 vals["stage_id"] = self.env["leads.lifecycle.stage"]._get_default_stage().id
         return vals
+
+    def _check_company_set(self, vals):
+        if "company_id" in vals and not vals["company_id"]:
+            raise ValidationError(self.env._("A lead must belong to a business."))
 
     def _check_leads_enabled(self, vals_list):
         if self.env.su:
@@ -231,6 +237,7 @@ class LeadsLead(models.Model):
             )
 
     def write(self, vals):
+        self._check_company_set(vals)
         for fname in ("name", "phone", "email"):
             if isinstance(vals.get(fname), str):
                 vals[fname] = vals[fname].strip()

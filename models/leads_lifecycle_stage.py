@@ -33,19 +33,21 @@ class LeadsLifecycleStage(models.Model):
             stage.lead_count = counts.get(stage, 0)
 
     def write(self, vals):
-        res = super().write(vals)
         if "is_converted" in vals:
-            self._check_stage_kinds()
-        return res
+            self._check_stage_kinds(bool(vals["is_converted"]))
+        return super().write(vals)
 
-    def _check_stage_kinds(self):
-        # Not an @api.constrains: data files create the stages one at a time.
-        stages = self.search([])
-        if not stages.filtered(lambda s: not s.is_converted):
+    def _check_stage_kinds(self, is_converted):
+        """Refuse a change that leaves no open stage or no converted stage.
+
+        Not an @api.constrains: data files create the stages one at a time.
+        """
+        others = self.search([("id", "not in", self.ids)])
+        if is_converted and not others.filtered(lambda s: not s.is_converted):
             raise ValidationError(
                 self.env._("Keep at least one stage that is not a converted stage.")
             )
-        if not stages.filtered("is_converted"):
+        if not is_converted and not others.filtered("is_converted"):
             raise ValidationError(
                 self.env._("Keep at least one converted stage for converted leads.")
             )
@@ -55,7 +57,8 @@ class LeadsLifecycleStage(models.Model):
         for stage in self:
             domain = [("stage_id", "=", stage.id)]
             domain.append(("converted_date", "=" if stage.is_converted else "!=", False))
-            if self.env["leads.lead"].with_context(active_test=False).search_count(
+            # sudo: leads of every business count, visible to this user or not.
+            if self.env["leads.lead"].sudo().with_context(active_test=False).search_count(
                 domain, limit=1
             ):
                 raise ValidationError(
@@ -68,15 +71,6 @@ class LeadsLifecycleStage(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used_or_last(self):
-        used = self.filtered("lead_count")
-        if used:
-            raise UserError(
-                self.env._(
-                    "Stage %(stages)s still holds leads. Move them to another stage "
-                    "first.",
-                    stages=", ".join(used.mapped("name")),
-                )
-            )
         remaining = self.search([("id", "not in", self.ids)])
         if not remaining.filtered(lambda s: not s.is_converted) or not remaining.filtered(
             "is_converted"
@@ -84,6 +78,22 @@ class LeadsLifecycleStage(models.Model):
             raise UserError(
                 self.env._(
                     "The pipeline needs at least one open stage and one converted stage."
+                )
+            )
+        # sudo: leads of businesses this user cannot see still use the stage.
+        used_ids = {
+            stage.id
+            for [stage] in self.env["leads.lead"]
+            .sudo()
+            .with_context(active_test=False)
+            ._read_group([("stage_id", "in", self.ids)], ["stage_id"])
+        }
+        if used := self.filtered(lambda s: s.id in used_ids):
+            raise UserError(
+                self.env._(
+                    "Stage %(stages)s still holds leads. Move them to another stage "
+                    "first.",
+                    stages=", ".join(used.mapped("name")),
                 )
             )
 

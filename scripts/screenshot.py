@@ -1,0 +1,83 @@
+"""Log into a running Odoo with headless Chromium and save screenshots.
+
+Used to refresh the README screenshots:
+    .venv/bin/python scripts/screenshot.py http://127.0.0.1:8069 out.png /odoo/leads [...]
+Each extra path argument adds one screenshot (out-1.png, out-2.png, ...).
+"""
+
+import base64
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import websocket
+
+
+def main(base_url, out, paths, login="admin", password="admin", width=1440, height=900):
+    profile = tempfile.mkdtemp(prefix="leads-shot-")
+    port = 9333
+    browser = subprocess.Popen(
+        [
+            shutil.which("chromium") or "chromium",
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+            "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+            f"--user-data-dir={profile}", f"--remote-debugging-port={port}",
+            f"--window-size={width},{height}", "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(50):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/json", timeout=2) as r:
+                    targets = json.load(r)
+                break
+            except OSError:
+                time.sleep(0.2)
+        page = next(t for t in targets if t["type"] == "page")
+        ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=30)
+        counter = iter(range(1, 10**6))
+
+        def call(method, **params):
+            msg_id = next(counter)
+            ws.send(json.dumps({"id": msg_id, "method": method, "params": params}))
+            while True:
+                msg = json.loads(ws.recv())
+                if msg.get("id") == msg_id:
+                    return msg.get("result", {})
+
+        def goto(url, wait=4):
+            call("Page.navigate", url=url)
+            time.sleep(wait)
+
+        call("Page.enable")
+        goto(f"{base_url}/web/login", 2)
+        call(
+            "Runtime.evaluate",
+            expression=(
+                f"document.querySelector('#login').value={json.dumps(login)};"
+                f"document.querySelector('#password').value={json.dumps(password)};"
+                "document.querySelector('form.oe_login_form').submit();"
+            ),
+        )
+        time.sleep(4)
+        for index, path in enumerate(paths):
+            goto(base_url + path, 6)
+            shot = call("Page.captureScreenshot", format="png")
+            target = out if index == 0 else out.replace(".png", f"-{index}.png")
+            with open(target, "wb") as fh:
+                fh.write(base64.b64decode(shot["data"]))
+            print(target)
+    finally:
+        browser.terminate()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], sys.argv[3:] or ["/odoo/leads"])

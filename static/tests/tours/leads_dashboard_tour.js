@@ -1,0 +1,58 @@
+import { registry } from "@web/core/registry";
+
+const CARD = ".o_kanban_record:contains('Tour Lead Connected')";
+
+function rgb(hex) {
+    const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+    return `rgb(${r}, ${g}, ${b})`;
+}
+
+registry.category("web_tour.tours").add("leads_management_dashboard_tour", {
+    steps: () => [
+        {
+            content: "The dashboard is a Kanban grouped by lifecycle stage",
+            trigger: ".o_kanban_renderer .o_kanban_group .o_column_title:contains('Opportunity')",
+        },
+        {
+            content: "The card's background is its action status colour, its text readable",
+            trigger: `.o_kanban_group:has(.o_column_title:contains('Lead')) ${CARD} .o_leads_card`,
+            run({ anchor }) {
+                const style = getComputedStyle(anchor);
+                if (style.backgroundColor !== rgb("#A5D6A7")) {
+                    throw new Error(`card background is ${style.backgroundColor}`);
+                }
+                if (style.color !== rgb("#000000")) {
+                    throw new Error(`card text colour is ${style.color}`);
+                }
+            },
+        },
+        {
+            content: "A card without status keeps the default background",
+            trigger: ".o_kanban_record:contains('Tour Lead Without Status') .o_leads_card:not([style*='background'])",
+        },
+        {
+            content: "Drag the card to the Opportunity stage",
+            trigger: CARD,
+            run: "drag_and_drop(.o_kanban_group:has(.o_column_title:contains('Opportunity')))",
+        },
+        {
+            content: "The card now sits in Opportunity",
+            trigger: `.o_kanban_group:has(.o_column_title:contains('Opportunity')) ${CARD}`,
+            run: "click",
+        },
+        {
+            content: "The form opens with the lead's details and its history",
+            trigger: ".o_form_view .o_field_widget[name=name]:contains('Tour Lead Connected'), .o_form_view .o_field_widget[name=name] input",
+        },
+        {
+            trigger: ".o_form_view .o_notebook .nav-link:contains('Lead Details')",
+        },
+        {
+            trigger: ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains('Opportunity')",
+        },
+        {
+            content: "The chatter shows the stage change",
+            trigger: ".o-mail-Chatter .o-mail-Message:contains('Opportunity')",
+        },
+    ],
+});
