@@ -1,7 +1,7 @@
 import re
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 HEX_COLOR = re.compile(r"^#[0-9A-F]{6}$")
 
@@ -49,7 +49,9 @@ class LeadsActionStatus(models.Model):
     @api.depends("color")
     def _compute_text_color(self):
         for status in self:
-            color = status.color if status.color and HEX_COLOR.match(status.color) else None
+            color = (
+                status.color if status.color and HEX_COLOR.match(status.color) else None
+            )
             if not color:
                 status.text_color = "#000000"
                 continue
@@ -71,6 +73,23 @@ class LeadsActionStatus(models.Model):
                         color=status.color,
                     )
                 )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used(self):
+        # sudo: leads of businesses this user cannot see still use the status.
+        used = (
+            self.env["leads.lead"]
+            .sudo()
+            .with_context(active_test=False)
+            .search_count([("action_status_id", "in", self.ids)], limit=1)
+        )
+        if used:
+            raise UserError(
+                self.env._(
+                    "This action status is set on leads; archive it instead of "
+                    "deleting it."
+                )
+            )
 
     @api.model
     def _normalize_color(self, vals):

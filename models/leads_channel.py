@@ -37,8 +37,8 @@ class LeadsChannel(models.Model):
             if not CHANNEL_CODE.match(channel.code or ""):
                 raise ValidationError(
                     self.env._(
-                        "The code %(code)r is not valid: use lower case letters, digits "
-                        "and underscores, starting with a letter.",
+                        "The code %(code)r is not valid: use lower case letters, "
+                        "digits and underscores, starting with a letter.",
                         code=channel.code,
                     )
                 )
@@ -53,14 +53,16 @@ class LeadsChannel(models.Model):
     def write(self, vals):
         if not self.env.su and not self.env.context.get("install_mode"):
             if "is_builtin" in vals:
-                raise UserError(self.env._("Whether a channel is built-in cannot change."))
+                raise UserError(
+                    self.env._("Whether a channel is built-in cannot change.")
+                )
             if "code" in vals and any(
                 c.is_builtin and c.code != vals["code"] for c in self
             ):
                 raise UserError(
                     self.env._(
-                        "The code of a built-in channel is used by the integrations and "
-                        "cannot change. You can rename the channel instead."
+                        "The code of a built-in channel is used by the integrations "
+                        "and cannot change. You can rename the channel instead."
                     )
                 )
         return super().write(vals)
@@ -76,6 +78,24 @@ class LeadsChannel(models.Model):
                 )
             )
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used(self):
+        # sudo: leads of businesses this user cannot see still use the channel.
+        used = (
+            self.env["leads.lead"]
+            .sudo()
+            .with_context(active_test=False)
+            .search_count([("channel_id", "in", self.ids)], limit=1)
+        )
+        if used:
+            raise UserError(
+                self.env._(
+                    "This channel is set on leads; archive it instead of deleting it."
+                )
+            )
+
     @api.model
     def _get_by_code(self, code):
-        return self.with_context(active_test=False).search([("code", "=", code)], limit=1)
+        return self.with_context(active_test=False).search(
+            [("code", "=", code)], limit=1
+        )

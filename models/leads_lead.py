@@ -212,7 +212,9 @@ class LeadsLead(models.Model):
             stage = self.env["leads.lifecycle.stage"].browse(stage_id)
             if stage.exists() and stage.is_converted and not vals.get("converted_date"):
                 # New leads never start converted (e.g. quick create in that column).
-                vals["stage_id"] = self.env["leads.lifecycle.stage"]._get_default_stage().id
+                vals["stage_id"] = (
+                    self.env["leads.lifecycle.stage"]._get_default_stage().id
+                )
         return vals
 
     def _check_company_set(self, vals):
@@ -222,9 +224,13 @@ class LeadsLead(models.Model):
     def _check_leads_enabled(self, vals_list):
         if self.env.su:
             return
-        company_ids = {vals.get("company_id") or self.env.company.id for vals in vals_list}
-        disabled = self.env["res.company"].browse(company_ids).filtered(
-            lambda c: not c.leads_management_enabled
+        company_ids = {
+            vals.get("company_id") or self.env.company.id for vals in vals_list
+        }
+        disabled = (
+            self.env["res.company"]
+            .browse(company_ids)
+            .filtered(lambda c: not c.leads_management_enabled)
         )
         if disabled:
             raise UserError(

@@ -56,10 +56,15 @@ class LeadsLifecycleStage(models.Model):
     def _check_converted_flag_matches_leads(self):
         for stage in self:
             domain = [("stage_id", "=", stage.id)]
-            domain.append(("converted_date", "=" if stage.is_converted else "!=", False))
+            domain.append(
+                ("converted_date", "=" if stage.is_converted else "!=", False)
+            )
             # sudo: leads of every business count, visible to this user or not.
-            if self.env["leads.lead"].sudo().with_context(active_test=False).search_count(
-                domain, limit=1
+            if (
+                self.env["leads.lead"]
+                .sudo()
+                .with_context(active_test=False)
+                .search_count(domain, limit=1)
             ):
                 raise ValidationError(
                     self.env._(
@@ -72,12 +77,13 @@ class LeadsLifecycleStage(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used_or_last(self):
         remaining = self.search([("id", "not in", self.ids)])
-        if not remaining.filtered(lambda s: not s.is_converted) or not remaining.filtered(
-            "is_converted"
-        ):
+        if not remaining.filtered(
+            lambda s: not s.is_converted
+        ) or not remaining.filtered("is_converted"):
             raise UserError(
                 self.env._(
-                    "The pipeline needs at least one open stage and one converted stage."
+                    "The pipeline needs at least one open stage and one converted "
+                    "stage."
                 )
             )
         # sudo: leads of businesses this user cannot see still use the stage.

@@ -44,7 +44,9 @@ class ResCompany(models.Model):
     def action_regenerate_leads_webhook_secret(self):
         if not self.env.user.has_group("leads_management.group_lead_settings"):
             raise AccessError(
-                self.env._("Only Leads settings managers can regenerate the webhook secret.")
+                self.env._(
+                    "Only Leads settings managers can regenerate the webhook secret."
+                )
             )
         self._leads_generate_webhook_secret()
         return True

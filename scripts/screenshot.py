@@ -1,7 +1,7 @@
 """Log into a running Odoo with headless Chromium and save screenshots.
 
 Used to refresh the README screenshots:
-    .venv/bin/python scripts/screenshot.py http://127.0.0.1:8069 out.png /odoo/leads [...]
+    .venv/bin/python scripts/screenshot.py http://127.0.0.1:8069 out.png /odoo/leads
 Each extra path argument adds one screenshot (out-1.png, out-2.png, ...).
 """
 
@@ -23,11 +23,19 @@ def main(base_url, out, paths, login="admin", password="admin", width=1440, heig
     browser = subprocess.Popen(
         [
             shutil.which("chromium") or "chromium",
-            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-            "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-            f"--user-data-dir={profile}", f"--remote-debugging-port={port}",
-            f"--window-size={width},{height}", "about:blank",
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            f"--user-data-dir={profile}",
+            f"--remote-debugging-port={port}",
+            f"--window-size={width},{height}",
+            "about:blank",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -35,7 +43,9 @@ def main(base_url, out, paths, login="admin", password="admin", width=1440, heig
     try:
         for _ in range(50):
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/json", timeout=2) as r:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/json", timeout=2
+                ) as r:
                     targets = json.load(r)
                 break
             except OSError:

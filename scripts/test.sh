@@ -25,13 +25,15 @@ if ! psql -h "$PG_HOST" -U "$DB_USER" -d "$template" -tAc \
 fi
 
 DB="leads_test_$$"
+# A free port, so that several runs (and `make run`) can coexist.
+PORT=$("$REPO_ROOT/.venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 cleanup() { [ -n "${KEEP_DB:-}" ] || dropdb -h "$PG_HOST" -U "$DB_USER" --if-exists "$DB"; }
 trap cleanup EXIT
 createdb -h "$PG_HOST" -U "$DB_USER" -T "$template" "$DB"
 
 log "Installing leads_management with --test-enable into $DB"
 install_log="$LOG_DIR/install.log"
-"$ODOO" -c "$CONF" -d "$DB" -i leads_management --test-enable \
+"$ODOO" -c "$CONF" -d "$DB" -i leads_management --test-enable --http-port="$PORT" \
     --test-tags=at_install/leads_management --stop-after-init --log-level=info \
     >"$install_log" 2>&1 || { tail -80 "$install_log"; die "Install failed."; }
 if grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ (WARNING|ERROR|CRITICAL) ' "$install_log" |
@@ -46,7 +48,7 @@ PYTHONPATH="$CACHE_DIR/odoo-src:$REPO_ROOT/scripts" "$REPO_ROOT/.venv/bin/python
     -p no:cacheprovider -p pytest_odoo19 \
     --rootdir="$BUILD_DIR/addons/leads_management" \
     --odoo-config="$CONF" --odoo-database="$DB" --odoo-http --odoo-log-level=warn \
-    --odoo-extra=screenshots="$LOG_DIR/screenshots" \
+    --odoo-extra=http-port="$PORT" --odoo-extra=screenshots="$LOG_DIR/screenshots" \
     "$BUILD_DIR/addons/leads_management/tests" "$@"
 rc=$?
 set -e

@@ -32,17 +32,19 @@ class TestLeadsBasicAccess(LeadsCommon):
         lead = Lead.create({"name": "New", "phone": "4155550100"})
         lead.write({"stage_id": self.stage_opportunity.id})
         lead.unlink()
-        stage = self.env["leads.lifecycle.stage"].with_user(self.manager).create(
-            {"name": "Follow-up"}
+        stage = (
+            self.env["leads.lifecycle.stage"]
+            .with_user(self.manager)
+            .create({"name": "Follow-up"})
         )
         stage.unlink()
 
     def test_leads_of_other_companies_are_invisible(self):
         lead_b = self.create_lead(company=self.company_b)
         self.assertFalse(
-            self.env["leads.lead"].with_user(self.internal_user).search(
-                [("id", "=", lead_b.id)]
-            )
+            self.env["leads.lead"]
+            .with_user(self.internal_user)
+            .search([("id", "=", lead_b.id)])
         )
         with self.assertRaises(AccessError):
             lead_b.with_user(self.internal_user).read(["name"])
@@ -58,8 +60,12 @@ class TestLeadsBasicAccess(LeadsCommon):
         )
         public = self.env.ref("base.public_user")
         for user in (portal, public):
-            for model in ("leads.lead", "leads.lifecycle.stage", "leads.action.status",
-                          "leads.channel"):
+            for model in (
+                "leads.lead",
+                "leads.lifecycle.stage",
+                "leads.action.status",
+                "leads.channel",
+            ):
                 with self.subTest(user=user.login, model=model):
                     with self.assertRaises(AccessError):
                         self.env[model].with_user(user).search([])

@@ -11,7 +11,9 @@ class TestLeadsInstall(TransactionCase):
         for model in models:
             with self.subTest(model=model.model):
                 self.assertTrue(
-                    self.env["ir.model.access"].search_count([("model_id", "=", model.id)])
+                    self.env["ir.model.access"].search_count(
+                        [("model_id", "=", model.id)]
+                    )
                 )
 
     def test_default_data_loaded(self):
@@ -19,13 +21,17 @@ class TestLeadsInstall(TransactionCase):
             self.env["leads.lifecycle.stage"]._get_default_stage(),
             self.env.ref("leads_management.leads_lifecycle_stage_lead"),
         )
-        self.assertTrue(self.env["leads.lifecycle.stage"]._get_converted_stage().is_converted)
+        self.assertTrue(
+            self.env["leads.lifecycle.stage"]._get_converted_stage().is_converted
+        )
         self.assertEqual(
             self.env["leads.channel"]._get_by_code("manual"),
             self.env.ref("leads_management.leads_channel_manual"),
         )
 
     def test_companies_have_distinct_webhook_secrets(self):
-        secrets = self.env["res.company"].sudo().search([]).mapped("leads_webhook_secret")
+        secrets = (
+            self.env["res.company"].sudo().search([]).mapped("leads_webhook_secret")
+        )
         self.assertTrue(all(secrets))
         self.assertEqual(len(secrets), len(set(secrets)))

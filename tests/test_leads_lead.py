@@ -18,7 +18,9 @@ class TestLeadsLead(LeadsCommon):
         self.assertFalse(lead.converted_date)
 
     def test_first_stage_follows_sequence(self):
-        first = self.env["leads.lifecycle.stage"].create({"name": "Inbox", "sequence": 1})
+        first = self.env["leads.lifecycle.stage"].create(
+            {"name": "Inbox", "sequence": 1}
+        )
         self.assertEqual(self.create_lead().stage_id, first)
         # A converted stage never becomes the default, whatever its sequence.
         first.sequence = 50
@@ -99,7 +101,9 @@ class TestLeadsLead(LeadsCommon):
     def test_company_required(self):
         Lead = self.env["leads.lead"].with_user(self.manager)
         with self.assertRaisesRegex(ValidationError, "must belong to a business"):
-            Lead.create({"name": "No company", "phone": "4155550100", "company_id": False})
+            Lead.create(
+                {"name": "No company", "phone": "4155550100", "company_id": False}
+            )
         lead = self.create_lead()
         with self.assertRaisesRegex(ValidationError, "must belong to a business"):
             lead.with_user(self.manager).company_id = False
@@ -109,7 +113,11 @@ class TestLeadsLead(LeadsCommon):
             self.create_lead(company=self.company_off)
         with self.assertRaisesRegex(UserError, "Leads Management is turned off"):
             self.env["leads.lead"].with_user(self.manager).create(
-                {"name": "RPC", "phone": "4155550100", "company_id": self.company_off.id}
+                {
+                    "name": "RPC",
+                    "phone": "4155550100",
+                    "company_id": self.company_off.id,
+                }
             )
         env = self._lead_env(self.manager, self.company_off)
         with self.assertRaisesRegex(UserError, "Leads Management is turned off"):
@@ -126,7 +134,10 @@ class TestLeadsLead(LeadsCommon):
         company.leads_management_enabled = False
         lead = lead.with_user(self.manager)
         lead.write(
-            {"action_status_id": self.status_connected.id, "stage_id": self.stage_opportunity.id}
+            {
+                "action_status_id": self.status_connected.id,
+                "stage_id": self.stage_opportunity.id,
+            }
         )
         lead.message_post(body="Called back, left a message.")
         lead.activity_schedule("mail.mail_activity_data_call", summary="Call again")
@@ -139,8 +150,16 @@ class TestLeadsLead(LeadsCommon):
         self.assertFalse(lead.exists())
 
     def test_superuser_may_create_in_disabled_company(self):
-        lead = self.env["leads.lead"].sudo().create(
-            {"name": "Migrated", "phone": "4155550100", "company_id": self.company_off.id}
+        lead = (
+            self.env["leads.lead"]
+            .sudo()
+            .create(
+                {
+                    "name": "Migrated",
+                    "phone": "4155550100",
+                    "company_id": self.company_off.id,
+                }
+            )
         )
         self.assertEqual(lead.company_id, self.company_off)
 
@@ -151,9 +170,9 @@ class TestLeadsLead(LeadsCommon):
                 view_type=view_type
             )["arch"]
             self.assertNotIn('create="0"', arch, view_type)
-            arch = Lead.with_context(allowed_company_ids=[self.company_off.id]).get_view(
-                view_type=view_type
-            )["arch"]
+            arch = Lead.with_context(
+                allowed_company_ids=[self.company_off.id]
+            ).get_view(view_type=view_type)["arch"]
             self.assertIn('create="0"', arch, view_type)
         arch = Lead.with_context(allowed_company_ids=[self.company_off.id]).get_view(
             view_type="kanban"
@@ -194,7 +213,9 @@ class TestLeadsLead(LeadsCommon):
         with self.assertRaisesRegex(ValidationError, "stays in a converted stage"):
             lead.with_user(self.manager).stage_id = self.stage_lead
         self.assertEqual(partner.lead_count, 1)
-        self.assertEqual(partner.action_view_leads()["domain"], [("partner_id", "=", partner.id)])
+        self.assertEqual(
+            partner.action_view_leads()["domain"], [("partner_id", "=", partner.id)]
+        )
 
     def test_group_expand_shows_every_stage(self):
         self.create_lead()
@@ -208,7 +229,9 @@ class TestLeadsLead(LeadsCommon):
     # ----------------------------------------------------------- duplicates
     def test_duplicate_warning_matches_phone_and_email(self):
         first = self.create_lead(phone="+1 415 555 0100", email="jane@example.com")
-        other_company = self.create_lead(company=self.company_b, phone="+1 415 555 0100")
+        other_company = self.create_lead(
+            company=self.company_b, phone="+1 415 555 0100"
+        )
         client = self.env["res.partner"].create(
             {"name": "Existing client", "email": "JANE@example.com"}
         )
@@ -226,7 +249,8 @@ class TestLeadsLead(LeadsCommon):
         action = second.action_open_duplicates()
         self.assertEqual(action["domain"], [("id", "in", first.ids)])
         self.assertEqual(
-            second.action_open_duplicate_partners()["domain"], [("id", "in", client.ids)]
+            second.action_open_duplicate_partners()["domain"],
+            [("id", "in", client.ids)],
         )
 
     def test_converted_leads_are_not_duplicates(self):

@@ -28,7 +28,9 @@ class TestLeadsSettings(LeadsCommon):
         self.assertFalse(self.company_a.leads_management_enabled)
         self.assertFalse(self.company_a.leads_auto_create_client)
         self.assertTrue(self.company_a.leads_calling_enabled)
-        self.assertTrue(self.company_b.leads_management_enabled, "only the current company")
+        self.assertTrue(
+            self.company_b.leads_management_enabled, "only the current company"
+        )
 
     def test_every_company_has_its_own_secret(self):
         companies = self.env["res.company"].search([])

@@ -7,7 +7,9 @@ from .common import LeadsCommon
 class TestLeadsDashboardTour(HttpCase, LeadsCommon):
     def test_dashboard_tour(self):
         admin = self.env.ref("base.user_admin")
-        admin.write({"company_ids": [(4, self.company_a.id)], "company_id": self.company_a.id})
+        admin.write(
+            {"company_ids": [(4, self.company_a.id)], "company_id": self.company_a.id}
+        )
         lead = self.create_lead(
             name="Tour Lead Connected", action_status_id=self.status_connected.id
         )
