@@ -1,5 +1,7 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 
 CONVERSION_TRIGGERS = [
@@ -279,6 +281,253 @@ class LeadsLead(models.Model):
             if view_type == "kanban":
                 arch.set("quick_create", "0")
         return arch, view
+
+    # ------------------------------------------------------------------
+    # Webhook ingestion (the create rules above apply: normalisation,
+    # enabled check, constraints)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _create_from_webhook(self, company, channel_code, data):
+        """Create the lead of a validated webhook payload (see leads.inbound.event)."""
+        contact = data["contact"]
+        vals = self._prepare_webhook_vals(data)
+        vals.update(
+            {
+                "name": contact["name"] or contact["phone"] or contact["email"],
+                "phone": contact["phone"] or False,
+                "email": contact["email"] or False,
+                "company_id": company.id,
+                "channel_id": self.env["leads.channel"]._get_by_code(channel_code).id,
+            }
+        )
+        return self.create([vals])
+
+    def _update_from_webhook(self, data):
+        """Complete an open lead with a new event of the same contact."""
+        self.ensure_one()
+        contact = data["contact"]
+        vals = {
+            fname: value
+            for fname, value in self._prepare_webhook_vals(data).items()
+            if fname.startswith("x_") or not self[fname]
+        }
+        if contact["email"] and not self.email:
+            vals["email"] = contact["email"]
+        if contact["phone"] and not self.phone:
+            vals["phone"] = contact["phone"]
+        if contact["name"] and self.name in (self.phone, self.email):
+            vals["name"] = contact["name"]
+        if vals:
+            self.write(vals)
+        return True
+
+    @api.model
+    def _prepare_webhook_vals(self, data):
+        vals = dict(data["fields"])
+        utm = data["utm"]
+        if data["gclid"]:
+            vals["gclid"] = data["gclid"]
+            vals["source_id"] = self.env.ref(
+                "leads_management.utm_source_google_ads"
+            ).id
+        elif utm["source"]:
+            vals["source_id"] = self._find_or_create_record(
+                "utm.source", utm["source"]
+            ).id
+        if utm["medium"]:
+            vals["medium_id"] = self._find_or_create_record(
+                "utm.medium", utm["medium"]
+            ).id
+        if utm["campaign"]:
+            vals["campaign_id"] = self._find_or_create_record(
+                "utm.campaign", utm["campaign"]
+            ).id
+        return vals
+
+    # ------------------------------------------------------------------
+    # Conversion to a client
+    # ------------------------------------------------------------------
+
+    def action_convert(self, partner=None, trigger="manual"):
+        """Convert the leads into clients (public API, wizard and webhooks).
+
+        :param partner: the client ``res.partner`` (record or id) to link;
+            ``None`` creates one client per lead from the lead's details.
+        :param trigger: a key of ``CONVERSION_TRIGGERS``.
+        :return: the clients of the leads.
+        """
+        self._check_convert_access()
+        if isinstance(partner, int):
+            partner = self.env["res.partner"].browse(partner)
+        if partner:
+            partner.check_access("read")
+        return self._convert(partner=partner or None, trigger=trigger)
+
+    def _check_convert_access(self):
+        """The caller converts leads in their view scope, with the convert right.
+
+        Conversion only writes the conversion fields, so it needs the Convert
+        Leads group and the leads inside the user's read and write record rules,
+        not the general write permission (Edit Lead Info).
+        """
+        if self.env.su:
+            return
+        if not self.env.user.has_group("leads_management.group_lead_convert"):
+            raise AccessError(
+                self.env._(
+                    "You are not allowed to convert leads to clients. Ask an "
+                    "administrator for the Convert Leads permission."
+                )
+            )
+        self.check_access("read")
+        domain = self.env["ir.rule"]._compute_domain(self._name, "write")
+        if domain and (
+            self - self.sudo().with_context(active_test=False).filtered_domain(domain)
+        ):
+            raise AccessError(
+                self.env._("You are not allowed to convert some of these leads.")
+            )
+
+    def _convert(self, partner=None, trigger="manual"):
+        """Convert without the caller checks (done by ``action_convert``).
+
+        Locks the lead rows first, so two conversions of one lead racing each
+        other produce one client: the second one waits for no lock (NOWAIT)
+        and fails with a concurrency error that Odoo retries, and the retry
+        sees the lead converted.
+        """
+        if trigger not in dict(CONVERSION_TRIGGERS):
+            raise UserError(
+                self.env._("Unknown conversion trigger %(trigger)s.", trigger=trigger)
+            )
+        self._lock_for_conversion()
+        stage = self.env["leads.lifecycle.stage"]._get_converted_stage()
+        if not stage:
+            raise UserError(
+                self.env._(
+                    "There is no converted lifecycle stage. Create one (tick "
+                    "Converted Stage) in Leads > Configuration > Stages."
+                )
+            )
+        partners = self.env["res.partner"]
+        for lead in self:
+            if lead.converted_date:
+                raise UserError(
+                    self.env._(
+                        "Lead %(name)s has already been converted to a client "
+                        "(%(client)s).",
+                        name=lead.name,
+                        client=lead.partner_id.display_name or "",
+                    )
+                )
+            if (
+                partner
+                and partner.company_id
+                and (partner.company_id != lead.company_id)
+            ):
+                raise UserError(
+                    self.env._(
+                        "Client %(client)s belongs to another business than lead "
+                        "%(name)s: pick a client of %(company)s.",
+                        client=partner.display_name,
+                        name=lead.name,
+                        company=lead.company_id.name,
+                    )
+                )
+            client = partner or self.env["res.partner"].create(
+                lead._prepare_partner_vals()
+            )
+            # sudo: only the conversion fields, after _check_convert_access.
+            lead.sudo().write(
+                {
+                    "partner_id": client.id,
+                    "converted_date": fields.Datetime.now(),
+                    "conversion_trigger": trigger,
+                    "stage_id": stage.id,
+                }
+            )
+            lead._log_conversion(client, trigger, created=not partner)
+            partners |= client
+        return partners
+
+    def _lock_for_conversion(self):
+        if not self.ids:
+            return
+        # Raises LockNotAvailable (row locked by a running conversion) or
+        # SerializationFailure (converted since this transaction started);
+        # Odoo retries the request and the retry sees the converted lead.
+        self.env.cr.execute(
+            "SELECT id FROM leads_lead WHERE id IN %s FOR UPDATE NOWAIT",
+            [tuple(self.ids)],
+        )
+        self.invalidate_recordset(["partner_id", "converted_date", "stage_id"])
+
+    def _prepare_partner_vals(self):
+        self.ensure_one()
+        return {
+            "name": self.name,
+            "phone": self.phone,
+            "email": self.email,
+            "company_id": self.company_id.id,
+        }
+
+    def _custom_field_values(self):
+        """(label, value) of the filled custom (``x_``) fields of the lead."""
+        self.ensure_one()
+        values = []
+        for fname, field in self._fields.items():
+            if not (fname.startswith("x_") and field.manual):
+                continue
+            if field.type in ("one2many", "many2many", "binary"):
+                continue
+            value = self[fname]
+            if value is False or value is None or value == "":
+                continue
+            if field.type == "many2one":
+                value = value.display_name
+            elif field.type == "selection":
+                value = dict(field._description_selection(self.env)).get(value, value)
+            values.append((field._description_string(self.env), value))
+        return values
+
+    def _log_conversion(self, client, trigger, created):
+        self.ensure_one()
+        trigger_label = dict(CONVERSION_TRIGGERS)[trigger]
+        if created:
+            lead_body = Markup(
+                "%s <a href='#' data-oe-model='res.partner' data-oe-id='%s'>%s</a> (%s)"
+            ) % (
+                self.env._("Converted to the new client"),
+                client.id,
+                client.display_name,
+                trigger_label,
+            )
+        else:
+            lead_body = Markup(
+                "%s <a href='#' data-oe-model='res.partner' data-oe-id='%s'>%s</a> (%s)"
+            ) % (
+                self.env._("Converted and linked to the client"),
+                client.id,
+                client.display_name,
+                trigger_label,
+            )
+        self._message_log(body=lead_body)
+        partner_body = Markup(
+            "%s <a href='#' data-oe-model='leads.lead' data-oe-id='%s'>%s</a> (%s)"
+        ) % (
+            self.env._("Converted from the lead"),
+            self.id,
+            self.name,
+            trigger_label,
+        )
+        custom_values = self._custom_field_values()
+        if custom_values:
+            partner_body += Markup("<ul>%s</ul>") % Markup().join(
+                Markup("<li>%s: %s</li>") % (label, value)
+                for label, value in custom_values
+            )
+        client._message_log(body=partner_body)
 
     # ------------------------------------------------------------------
     # Duplicates

@@ -1,0 +1,144 @@
+import hashlib
+import hmac
+import json
+import logging
+import time
+
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from odoo import http
+from odoo.http import request
+
+from odoo.addons.leads_management.models.leads_inbound_event import (
+    RETRYABLE_ERRORS,
+    _error,
+)
+
+_logger = logging.getLogger(__name__)
+
+MAX_BODY = 256 * 1024
+SIGNATURE_TOLERANCE = 300  # seconds, either way
+# The same message for a bad signature and an unknown endpoint (no oracle).
+REFUSED = "The request was refused: check the endpoint URL and the signature."
+# Compared against when the company is unknown, so both paths cost the same.
+_DUMMY_SECRET = b"leads-management-unknown-endpoint"
+
+
+def verify_signature(secret, header, raw_body, now=None):
+    """Check ``X-Leads-Signature: t=<unix>,v1=<hex>[,v1=<hex>...]``.
+
+    HMAC-SHA256(secret, "<t>." + raw body), constant-time comparison, the
+    timestamp within 300 s of the server clock either way. An empty secret
+    never matches (fail closed).
+    """
+    if not header or len(header) > 2048:
+        return False
+    timestamp, candidates = None, []
+    for part in header.split(","):
+        key, _sep, value = part.strip().partition("=")
+        if key == "t":
+            timestamp = value
+        elif key == "v1":
+            candidates.append(value)
+    if not timestamp or not timestamp.isascii() or not timestamp.isdigit():
+        return False
+    if len(timestamp) > 12 or not candidates:
+        return False
+    now = time.time() if now is None else now
+    if abs(now - int(timestamp)) > SIGNATURE_TOLERANCE:
+        return False
+    key = secret.encode() if secret else _DUMMY_SECRET
+    expected = hmac.new(
+        key, timestamp.encode() + b"." + raw_body, hashlib.sha256
+    ).hexdigest()
+    matched = False
+    for candidate in candidates[:8]:
+        # compare_digest over bytes: non-ASCII input cannot raise.
+        matched |= hmac.compare_digest(
+            expected.encode(), candidate.encode("utf-8", "replace")
+        )
+    return matched and bool(secret)
+
+
+def _json_response(status, body):
+    return request.make_json_response(body, status=status)
+
+
+def _refuse(status, code, message):
+    return _json_response(status, _error(code, message))
+
+
+class LeadsWebhookController(http.Controller):
+    @http.route(
+        "/leads/v1/companies/<int:company_id>/events",
+        type="http",
+        auth="public",
+        csrf=False,
+        save_session=False,
+    )
+    def leads_webhook_event(self, company_id, **_query):
+        """Inbound events of telephony, forms and booking systems (docs/webhooks.md).
+
+        Every method reaches this route so that the answer to a GET or PUT is
+        the contract's JSON 405, not Odoo's HTML page.
+        """
+        try:
+            return self._handle(company_id)
+        except RETRYABLE_ERRORS:
+            raise  # Odoo retries the request with a fresh transaction
+        except Exception:
+            _logger.exception("Leads webhook: unexpected error.")
+            request.env.cr.rollback()
+            return _refuse(400, "invalid_payload", "The event could not be processed.")
+
+    def _handle(self, company_id):
+        httprequest = request.httprequest
+        if httprequest.method != "POST":
+            response = _refuse(405, "method_not_allowed", "Use POST to send events.")
+            response.headers["Allow"] = "POST"
+            return response
+        if (httprequest.content_length or 0) > MAX_BODY:
+            return _refuse(413, "too_large", "The body is larger than 256 KiB.")
+        if httprequest.mimetype != "application/json":
+            return _refuse(
+                415, "unsupported_media_type", "Send the body as application/json."
+            )
+        try:
+            # Also bounds bodies sent without a Content-Length (chunked).
+            httprequest.max_content_length = MAX_BODY
+            raw_body = httprequest.get_data(cache=True)
+        except RequestEntityTooLarge:
+            return _refuse(413, "too_large", "The body is larger than 256 KiB.")
+        if len(raw_body) > MAX_BODY:
+            return _refuse(413, "too_large", "The body is larger than 256 KiB.")
+
+        # sudo: only to read the business's secret, before anything else.
+        company = request.env["res.company"].sudo().browse(company_id).exists()
+        secret = company.leads_webhook_secret if company.active else False
+        header = httprequest.headers.get("X-Leads-Signature", "")
+        signed = verify_signature(secret, header, raw_body)
+        if not company or not company.active:
+            return _refuse(404, "unknown_company", REFUSED)
+        if not signed:
+            _logger.warning(
+                "Leads webhook: refused a request with a missing or wrong signature."
+            )
+            return _refuse(401, "bad_signature", REFUSED)
+
+        try:
+            payload = json.loads(
+                raw_body.decode("utf-8"), parse_constant=_reject_constant
+            )
+        except (ValueError, RecursionError):
+            return _refuse(400, "invalid_json", "The body is not valid UTF-8 JSON.")
+
+        Event = request.env["leads.inbound.event"].sudo()
+        runner_env = Event._get_runner_env(company)
+        status, body = Event.with_env(runner_env)._receive(
+            company.with_env(runner_env), payload
+        )
+        return _json_response(status, body)
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not valid JSON")

@@ -1,0 +1,588 @@
+import datetime
+import hashlib
+import json
+import logging
+from functools import partial
+
+import psycopg2
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, ConcurrencyError, UserError
+from odoo.fields import Command, Domain
+from odoo.tools import email_normalize
+
+_logger = logging.getLogger(__name__)
+
+# type -> (kind, channel code or conversion trigger)
+EVENT_TYPES = {
+    "call.inbound": ("capture", "call"),
+    "sms.inbound": ("capture", "sms"),
+    "intake_form.submitted": ("capture", "intake_form"),
+    "booking.abandoned": ("capture", "abandoned_booking"),
+    "booking.completed": ("convert", "booking"),
+    "package.purchased": ("convert", "package"),
+    "membership.purchased": ("convert", "membership"),
+    "transaction.completed": ("convert", "transaction"),
+}
+RESULTS = [
+    ("lead_created", "Lead created"),
+    ("lead_updated", "Lead updated"),
+    ("client_matched", "Client matched"),
+    ("client_created", "Client created"),
+    ("visitor_logged", "Visitor logged"),
+    ("lead_converted", "Lead converted"),
+    ("no_matching_lead", "No matching lead"),
+    ("failed", "Failed"),
+]
+# Maximum lengths of the payload's strings.
+MAX_ID = 128
+MAX_NAME = 256
+MAX_PHONE = 64
+MAX_EMAIL = 254
+MAX_SHORT = 256
+MAX_MESSAGE = 10000
+MAX_OCCURRED_AT = 64
+# Leading characters that turn a cell into a formula in spreadsheets.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Database errors Odoo retries (a concurrent transaction won): never swallow them.
+RETRYABLE_ERRORS = (ConcurrencyError, psycopg2.OperationalError)
+
+
+class InvalidPayload(Exception):
+    """The JSON body does not follow the webhook schema."""
+
+    def __init__(self, field, message):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def _check_str(value, field, max_length, required=False):
+    if value is None:
+        if required:
+            raise InvalidPayload(field, "is required")
+        return None
+    if not isinstance(value, str):
+        raise InvalidPayload(field, "must be a string")
+    if "\x00" in value:
+        raise InvalidPayload(field, "must not contain NUL characters")
+    value = value.strip()
+    if required and not value:
+        raise InvalidPayload(field, "must not be empty")
+    if len(value) > max_length:
+        raise InvalidPayload(field, f"must be at most {max_length} characters")
+    return value or None
+
+
+def _neutralize_formula(value):
+    """Text from anonymous senders never starts like a spreadsheet formula."""
+    if value and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+class LeadsInboundEvent(models.Model):
+    _name = "leads.inbound.event"
+    _description = "Inbound Event"
+    _order = "received_date desc, id desc"
+    _rec_name = "external_id"
+
+    external_id = fields.Char(
+        string="Event ID", required=True, readonly=True, help="Sender's event id."
+    )
+    event_type = fields.Char(string="Type", required=True, readonly=True)
+    company_id = fields.Many2one(
+        "res.company",
+        string="Business",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="cascade",
+    )
+    state = fields.Selection(
+        [("received", "Received"), ("done", "Processed"), ("failed", "Failed")],
+        required=True,
+        default="received",
+        readonly=True,
+    )
+    result = fields.Selection(RESULTS, readonly=True)
+    lead_id = fields.Many2one(
+        "leads.lead", string="Lead", readonly=True, ondelete="set null"
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Client", readonly=True, ondelete="set null"
+    )
+    error_message = fields.Text(readonly=True)
+    payload = fields.Text(readonly=True, help="The JSON body as received.")
+    payload_hash = fields.Char(readonly=True)
+    response = fields.Text(
+        readonly=True, help="The first answer, returned again on replays."
+    )
+    received_date = fields.Datetime(required=True, readonly=True, index=True)
+    occurred_at = fields.Char(string="Occurred At (sender)", readonly=True)
+    contact_name = fields.Char(readonly=True)
+    contact_phone = fields.Char(readonly=True)
+    contact_email = fields.Char(readonly=True)
+
+    _company_external_uniq = models.Constraint(
+        "UNIQUE(company_id, external_id)",
+        "An event id is received once per business.",
+    )
+
+    # ------------------------------------------------------------------
+    # Entry point (called by the controller with a verified signature)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _get_runner_env(self, company):
+        """Environment of the low-rights technical user, in ``company`` only."""
+        runner = self.env.ref("leads_management.user_leads_webhook").sudo()
+        if company not in runner.company_ids:
+            runner.write({"company_ids": [Command.link(company.id)]})
+        return self.env(
+            user=runner.id,
+            su=False,
+            context=dict(
+                self.env.context,
+                allowed_company_ids=[company.id],
+                mail_create_nosubscribe=True,
+            ),
+        )
+
+    @api.model
+    def _receive(self, company, payload):
+        """Store and process one signed, parsed webhook event.
+
+        Runs as the webhook user. Returns ``(http_status, response_dict)``.
+        """
+        try:
+            data = self._validate_payload(payload)
+        except InvalidPayload as exc:
+            return 400, _error("invalid_payload", f"{exc.field} {exc.message}.")
+        canonical = json.dumps(
+            payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
+        payload_hash = hashlib.sha256(canonical.encode()).hexdigest()
+        event = self._insert_once(company, data, canonical, payload_hash)
+        if not event:
+            event = self.search(
+                [("company_id", "=", company.id), ("external_id", "=", data["id"])]
+            )
+            if event.payload_hash != payload_hash:
+                _logger.warning(
+                    "Webhook event %s of company %s replayed with another body.",
+                    event.id,
+                    company.id,
+                )
+                return 409, _error(
+                    "idempotency_conflict",
+                    "This event id was already received with a different body.",
+                )
+            return 200, dict(json.loads(event.response or "{}"), replayed=True)
+        event._process(data)
+        return 200, json.loads(event.response)
+
+    def _insert_once(self, company, data, canonical, payload_hash):
+        """INSERT ... ON CONFLICT DO NOTHING: the event row, once per id.
+
+        A copy arriving while the first one is being processed waits for it,
+        then gets a serialization failure that Odoo retries; the retry finds
+        the stored event and replays its answer.
+        """
+        now = fields.Datetime.now()
+        contact = data["contact"]
+        self.env.cr.execute(
+            """
+            INSERT INTO leads_inbound_event (
+                company_id, external_id, event_type, state, payload, payload_hash,
+                received_date, occurred_at, contact_name, contact_phone,
+                contact_email, create_uid, write_uid, create_date, write_date)
+            VALUES (%s, %s, %s, 'received', %s, %s, %s, %s, %s, %s, %s,
+                    %s, %s, %s, %s)
+            ON CONFLICT (company_id, external_id) DO NOTHING
+            RETURNING id
+            """,
+            [
+                company.id,
+                data["id"],
+                data["type"],
+                canonical,
+                payload_hash,
+                now,
+                data["occurred_at"],
+                contact["name"],
+                contact["phone"],
+                contact["email"],
+                self.env.uid,
+                self.env.uid,
+                now,
+                now,
+            ],
+        )
+        row = self.env.cr.fetchone()
+        return self.browse(row[0]) if row else self.browse()
+
+    # ------------------------------------------------------------------
+    # Validation
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _validate_payload(self, payload):
+        """Check the schema strictly; return the normalised values.
+
+        Unknown keys are ignored: they are never used, so the payload cannot
+        choose a company, user, stage, client or any other field.
+        """
+        if not isinstance(payload, dict):
+            raise InvalidPayload("body", "must be a JSON object")
+        data = {
+            "id": _check_str(payload.get("id"), "id", MAX_ID, required=True),
+            "type": _check_str(payload.get("type"), "type", MAX_SHORT, required=True),
+        }
+        if data["type"] not in EVENT_TYPES:
+            raise InvalidPayload(
+                "type", "must be one of " + ", ".join(sorted(EVENT_TYPES))
+            )
+        data["occurred_at"] = _check_str(
+            payload.get("occurred_at"), "occurred_at", MAX_OCCURRED_AT
+        )
+        if data["occurred_at"]:
+            try:
+                datetime.datetime.fromisoformat(
+                    data["occurred_at"].replace("Z", "+00:00")
+                )
+            except ValueError as exc:
+                raise InvalidPayload(
+                    "occurred_at", "must be an ISO 8601 date and time"
+                ) from exc
+        contact = payload.get("contact")
+        if contact is None:
+            contact = {}
+        if not isinstance(contact, dict):
+            raise InvalidPayload("contact", "must be an object")
+        data["contact"] = {
+            "name": _neutralize_formula(
+                _check_str(contact.get("name"), "contact.name", MAX_NAME)
+            ),
+            "phone": _check_str(contact.get("phone"), "contact.phone", MAX_PHONE),
+            "email": _check_str(contact.get("email"), "contact.email", MAX_EMAIL),
+        }
+        lead_id = payload.get("lead_id")
+        if lead_id is not None and (
+            isinstance(lead_id, bool)
+            or not isinstance(lead_id, int)
+            or not 0 < lead_id < 2**31
+        ):
+            raise InvalidPayload("lead_id", "must be a positive integer")
+        data["lead_id"] = lead_id
+        data["message"] = _check_str(payload.get("message"), "message", MAX_MESSAGE)
+        data["gclid"] = _check_str(payload.get("gclid"), "gclid", MAX_SHORT)
+        utm = payload.get("utm")
+        if utm is None:
+            utm = {}
+        if not isinstance(utm, dict):
+            raise InvalidPayload("utm", "must be an object")
+        data["utm"] = {
+            key: _neutralize_formula(_check_str(utm.get(key), f"utm.{key}", MAX_SHORT))
+            for key in ("source", "medium", "campaign")
+        }
+        data["fields"] = self._validate_custom_fields(payload.get("fields"))
+        kind = EVENT_TYPES[data["type"]][0]
+        if kind == "capture":
+            if data["type"] in ("call.inbound", "sms.inbound"):
+                if not data["contact"]["phone"]:
+                    raise InvalidPayload("contact.phone", "is required")
+            elif not (data["contact"]["phone"] or data["contact"]["email"]):
+                raise InvalidPayload("contact", "needs a phone or an email")
+        return data
+
+    @api.model
+    def _validate_custom_fields(self, values):
+        if values is None:
+            return {}
+        if not isinstance(values, dict):
+            raise InvalidPayload("fields", "must be an object")
+        Lead = self.env["leads.lead"]
+        result = {}
+        for key, value in values.items():
+            name = f"fields.{key}"[:80]
+            field = Lead._fields.get(key)
+            if not (key.startswith("x_") and field and field.manual):
+                raise InvalidPayload(name, "is not a custom lead field")
+            result[key] = self._validate_custom_value(field, value, name)
+        return result
+
+    @api.model
+    def _validate_custom_value(self, field, value, name):  # noqa: C901
+        if value is None:
+            return False
+        ftype = field.type
+        if ftype in ("char", "text", "html"):
+            value = _check_str(value, name, MAX_MESSAGE if ftype != "char" else 1024)
+            return _neutralize_formula(value) or False
+        if ftype == "boolean":
+            if not isinstance(value, bool):
+                raise InvalidPayload(name, "must be true or false")
+            return value
+        if ftype == "integer":
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise InvalidPayload(name, "must be an integer")
+            if not -(2**31) <= value < 2**31:
+                raise InvalidPayload(name, "is out of range")
+            return value
+        if ftype in ("float", "monetary"):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise InvalidPayload(name, "must be a number")
+            if abs(value) > 1e15:
+                raise InvalidPayload(name, "is out of range")
+            return float(value)
+        if ftype in ("date", "datetime"):
+            value = _check_str(value, name, MAX_OCCURRED_AT)
+            try:
+                parsed = datetime.datetime.fromisoformat(
+                    (value or "").replace("Z", "+00:00")
+                )
+            except ValueError as exc:
+                raise InvalidPayload(name, "must be an ISO 8601 date") from exc
+            if ftype == "date":
+                return parsed.date()
+            if parsed.tzinfo:
+                parsed = parsed.astimezone(datetime.timezone.utc)
+            return parsed.replace(tzinfo=None)
+        if ftype == "selection":
+            keys = [k for k, _label in field._description_selection(self.env)]
+            if value not in keys:
+                raise InvalidPayload(name, "must be one of " + ", ".join(keys))
+            return value
+        raise InvalidPayload(name, "cannot be set by webhooks")
+
+    # ------------------------------------------------------------------
+    # Processing
+    # ------------------------------------------------------------------
+
+    def _process(self, data):
+        """Process the event; store the result (or the failure) and the answer."""
+        self.ensure_one()
+        company = self.company_id
+        try:
+            with self.env.cr.savepoint():
+                result, lead, partner = self._dispatch(company, data)
+        except RETRYABLE_ERRORS:
+            raise
+        except psycopg2.IntegrityError as exc:
+            # A concurrent transaction committed the same unique value: let
+            # Odoo retry the request, it will see that row.
+            raise ConcurrencyError(str(exc)) from exc
+        except Exception as exc:  # noqa: BLE001 - stored on the event, never a 500
+            _logger.exception(
+                "Webhook event %s of company %s failed.", self.id, company.id
+            )
+            message = exc.args[0] if isinstance(exc, UserError) else repr(exc)
+            self.write(
+                {
+                    "state": "failed",
+                    "result": "failed",
+                    "error_message": str(message)[:2000],
+                    "response": json.dumps(
+                        {"ok": True, "result": "failed", "event_id": self.id}
+                    ),
+                }
+            )
+            return
+        response = {
+            "ok": True,
+            "result": result,
+            "lead_id": lead.id or None,
+            "partner_id": partner.id or None,
+            "event_id": self.id,
+        }
+        self.write(
+            {
+                "state": "done",
+                "result": result,
+                "lead_id": lead.id,
+                "partner_id": partner.id,
+                "error_message": False,
+                "response": json.dumps(response),
+            }
+        )
+        self.env.cr.postcommit.add(
+            partial(_after_commit, self.env.cr.dbname, self.id, result)
+        )
+
+    def _dispatch(self, company, data):
+        kind, code = EVENT_TYPES[data["type"]]
+        if kind == "convert":
+            return self._process_conversion(company, data, code)
+        return self._process_capture(company, data, code)
+
+    def _contact_keys(self, company, contact):
+        Lead = self.env["leads.lead"]
+        phone = (
+            Lead._phone_format(number=contact["phone"], country=company.country_id)
+            if contact["phone"]
+            else False
+        )
+        email = email_normalize(contact["email"]) if contact["email"] else False
+        return phone, email
+
+    def _process_capture(self, company, data, channel_code):
+        Lead = self.env["leads.lead"].with_company(company)
+        Partner = self.env["res.partner"].with_company(company)
+        contact = data["contact"]
+        phone, email = self._contact_keys(company, contact)
+        if not (company.leads_management_enabled or company.leads_auto_create_client):
+            return "visitor_logged", Lead, Partner
+        # Serialise every capture of this contact in this business.
+        keys = [f"phone:{phone}"] if phone else []
+        if email:
+            keys.append(f"email:{email}")
+        self.env["leads.inbound.key"]._touch(company, keys)
+        is_call = data["type"] in ("call.inbound", "sms.inbound")
+        contact_domain = self._contact_domain(phone, None if is_call else email)
+        if company.leads_management_enabled:
+            lead = Lead.search(
+                Domain.AND(
+                    [
+                        contact_domain,
+                        [
+                            ("company_id", "=", company.id),
+                            ("converted_date", "=", False),
+                        ],
+                    ]
+                ),
+                order="id",
+                limit=1,
+            )
+            if lead:
+                lead._update_from_webhook(data)
+                self._log_on_record(lead, data)
+                return "lead_updated", lead, Partner
+        partner = self._match_partner(company, phone, email)
+        if partner:
+            self._log_on_record(partner, data)
+            return "client_matched", Lead, partner
+        if company.leads_management_enabled:
+            lead = Lead._create_from_webhook(company, channel_code, data)
+            self._log_on_record(lead, data)
+            return "lead_created", lead, Partner
+        partner = Partner.create(self._prepare_client_vals(company, data, phone))
+        self._log_on_record(partner, data)
+        return "client_created", Lead, partner
+
+    @api.model
+    def _contact_domain(self, phone, email):
+        domain = Domain.FALSE
+        if phone:
+            domain |= Domain("phone_sanitized", "=", phone)
+        if email:
+            domain |= Domain("email_normalized", "=", email)
+        return domain
+
+    def _match_partner(self, company, phone, email):
+        domain = self._contact_domain(phone, email)
+        if domain.is_false():
+            return self.env["res.partner"]
+        domain &= Domain("company_id", "in", [company.id, False])
+        return self.env["res.partner"].search(domain, order="id", limit=1)
+
+    def _prepare_client_vals(self, company, data, phone):
+        contact = data["contact"]
+        if data["type"] in ("call.inbound", "sms.inbound"):
+            suffix = "call" if data["type"] == "call.inbound" else "sms"
+            digits = "".join(c for c in (phone or contact["phone"]) if c.isdigit())
+            name = f"{digits}_{suffix}"
+        else:
+            name = contact["name"] or contact["phone"] or contact["email"]
+        return {
+            "name": name,
+            "phone": contact["phone"],
+            "email": contact["email"],
+            "company_id": company.id,
+        }
+
+    def _log_on_record(self, record, data):
+        """Write the inbound event in the record's history (escaped text)."""
+        body = Markup("<p>%s</p>") % self._event_summary(data)
+        if data["message"]:
+            body += Markup("<p>%s</p>") % data["message"]
+        record._message_log(body=body)
+
+    @api.model
+    def _event_summary(self, data):
+        labels = {
+            "call.inbound": self.env._("Inbound call"),
+            "sms.inbound": self.env._("SMS received"),
+            "intake_form.submitted": self.env._("Intake form submitted"),
+            "booking.abandoned": self.env._("Online booking abandoned"),
+        }
+        return labels.get(data["type"], data["type"])
+
+    def _process_conversion(self, company, data, trigger):
+        Lead = self.env["leads.lead"].with_company(company)
+        Partner = self.env["res.partner"]
+        phone, email = self._contact_keys(company, data["contact"])
+        open_leads = Domain(
+            [("company_id", "=", company.id), ("converted_date", "=", False)]
+        )
+        lead = Lead.browse()
+        if data["lead_id"]:
+            lead = Lead.search(open_leads & Domain("id", "=", data["lead_id"]))
+        if not lead and phone:
+            lead = Lead.search(
+                open_leads & Domain("phone_sanitized", "=", phone), order="id", limit=1
+            )
+        if not lead and email:
+            lead = Lead.search(
+                open_leads & Domain("email_normalized", "=", email),
+                order="id",
+                limit=1,
+            )
+        if not lead:
+            return "no_matching_lead", Lead, Partner
+        client = lead._find_matching_partners()[:1]
+        partner = lead._convert(partner=client or None, trigger=trigger)
+        return "lead_converted", lead, partner
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_retry(self):
+        """Process failed events again (managers)."""
+        if not self.env.user.has_group("leads_management.group_lead_manager"):
+            raise AccessError(self.env._("Only Leads managers can retry events."))
+        for event in self.filtered(lambda e: e.state == "failed"):
+            runner_env = self._get_runner_env(event.company_id)
+            runner_event = event.with_env(runner_env)
+            try:
+                data = runner_event._validate_payload(json.loads(event.payload))
+            except (ValueError, InvalidPayload) as exc:
+                raise UserError(
+                    self.env._(
+                        "Event %(event)s cannot be processed: %(error)s",
+                        event=event.external_id,
+                        error=str(exc),
+                    )
+                ) from exc
+            runner_event._process(data)
+        return True
+
+
+def _error(code, message):
+    return {"ok": False, "error": {"code": code, "message": message}}
+
+
+def _after_commit(dbname, event_id, result):
+    """Side effects that leave the database run here, once, after commit.
+
+    None are sent yet (no automatic SMS or email reply); the log line marks
+    the place and lets the concurrency tests count executions.
+    """
+    _logger.info(
+        "leads webhook side effects: db=%s event=%s result=%s",
+        dbname,
+        event_id,
+        result,
+    )

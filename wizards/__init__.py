@@ -1,0 +1,1 @@
+from . import leads_convert_wizard

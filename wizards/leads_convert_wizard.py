@@ -1,0 +1,77 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+class LeadsConvertWizard(models.TransientModel):
+    _name = "leads.convert.wizard"
+    _description = "Convert Leads to Clients"
+
+    lead_ids = fields.Many2many(
+        "leads.lead",
+        string="Leads",
+        required=True,
+        default=lambda self: self._default_lead_ids(),
+    )
+    action = fields.Selection(
+        [("create", "Create a new client"), ("link", "Link to an existing client")],
+        string="Conversion",
+        required=True,
+        compute="_compute_action",
+        store=True,
+        readonly=False,
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Client",
+        compute="_compute_partner_id",
+        store=True,
+        readonly=False,
+        help="Suggested from the leads' phone number and email.",
+    )
+    company_id = fields.Many2one(
+        "res.company", compute="_compute_company_id", string="Business"
+    )
+
+    @api.model
+    def _default_lead_ids(self):
+        if self.env.context.get("active_model") == "leads.lead":
+            return self.env["leads.lead"].browse(
+                self.env.context.get("active_ids") or []
+            )
+        return self.env["leads.lead"]
+
+    @api.depends("lead_ids")
+    def _compute_company_id(self):
+        for wizard in self:
+            wizard.company_id = wizard.lead_ids.company_id[:1]
+
+    @api.depends("lead_ids")
+    def _compute_partner_id(self):
+        for wizard in self:
+            partners = self.env["res.partner"]
+            for lead in wizard.lead_ids:
+                partners |= lead._find_matching_partners()
+            wizard.partner_id = partners[:1] if len(partners) == 1 else False
+
+    @api.depends("partner_id")
+    def _compute_action(self):
+        for wizard in self:
+            wizard.action = "link" if wizard.partner_id else "create"
+
+    def action_convert(self):
+        self.ensure_one()
+        if self.action == "link" and not self.partner_id:
+            raise UserError(self.env._("Choose the client to link the leads to."))
+        partner = self.partner_id if self.action == "link" else None
+        partners = self.env["res.partner"]
+        for lead in self.lead_ids:
+            partners |= lead.action_convert(partner=partner)
+        if len(partners) != 1:
+            return {"type": "ir.actions.act_window_close"}
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "res.partner",
+            "res_id": partners.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
