@@ -4,3 +4,6 @@ from . import test_leads_lead
 from . import test_leads_access
 from . import test_leads_settings
 from . import test_leads_ui
+from . import test_leads_conversion
+from . import test_leads_convert_wizard
+from . import test_controller_webhook

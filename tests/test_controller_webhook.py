@@ -1,0 +1,789 @@
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from unittest.mock import patch
+
+from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.leads_management.controllers.main import verify_signature
+
+from .common import LeadsCommon
+
+SECRET = "whsec-test-0123456789abcdef"
+CONTROLLER_LOGGER = "odoo.addons.leads_management.controllers.main"
+EVENT_LOGGER = "odoo.addons.leads_management.models.leads_inbound_event"
+_SEQ = itertools.count(1)
+
+
+def sign(body, secret=SECRET, timestamp=None):
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    digest = hmac.new(
+        secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
+    ).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+class WebhookCommon(HttpCase, LeadsCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_silent = cls.env["res.company"].create(
+            {
+                "name": "Paws Quiet D",
+                "country_id": cls.env.ref("base.us").id,
+                "leads_management_enabled": False,
+                "leads_auto_create_client": False,
+            }
+        )
+        for company in (
+            cls.company_a,
+            cls.company_b,
+            cls.company_off,
+            cls.company_silent,
+        ):
+            company.sudo().leads_webhook_secret = SECRET
+        cls.runner = cls.env.ref("leads_management.user_leads_webhook")
+        cls.Event = cls.env["leads.inbound.event"]
+        cls.Lead = cls.env["leads.lead"].with_context(active_test=False)
+
+    def url(self, company=None):
+        company_id = (
+            company if isinstance(company, int) else (company or self.company_a).id
+        )
+        return f"/leads/v1/companies/{company_id}/events"
+
+    def event(self, type_="call.inbound", **values):
+        payload = {"id": f"evt_{next(_SEQ)}_{time.time_ns()}", "type": type_}
+        payload.update(values)
+        return payload
+
+    def post(
+        self,
+        payload=None,
+        company=None,
+        raw=None,
+        signature=None,
+        content_type="application/json",
+        method="POST",
+        headers=None,
+    ):
+        body = raw if raw is not None else json.dumps(payload).encode()
+        all_headers = {
+            "Content-Type": content_type,
+            "X-Leads-Signature": sign(body) if signature is None else signature,
+        }
+        all_headers.update(headers or {})
+        return self.url_open(
+            self.url(company), data=body, headers=all_headers, method=method
+        )
+
+    def assertResult(self, response, result, status=200):
+        self.assertEqual(response.status_code, status, response.text)
+        data = response.json()
+        self.assertTrue(data["ok"], data)
+        self.assertEqual(data["result"], result, data)
+        return data
+
+    def assertError(self, response, status, code):
+        self.assertEqual(response.status_code, status, response.text)
+        self.assertTrue(response.headers["Content-Type"].startswith("application/json"))
+        data = response.json()
+        self.assertEqual(data, {"ok": False, "error": data["error"]})
+        self.assertEqual(data["error"]["code"], code)
+        self.assertNotIn("Traceback", response.text)
+        self.assertNotIn(SECRET, response.text)
+        return data
+
+
+@tagged("post_install", "-at_install")
+class TestWebhookBehaviour(WebhookCommon):
+    # ------------------------------------------- Leads Management on: capture
+    def test_call_creates_lead(self):
+        payload = self.event(
+            contact={"name": "Jane Doe", "phone": "+1 415 555 0100"},
+            occurred_at="2026-01-31T10:00:00Z",
+        )
+        data = self.assertResult(self.post(payload), "lead_created")
+        lead = self.Lead.browse(data["lead_id"])
+        self.assertEqual(lead.name, "Jane Doe")
+        self.assertEqual(lead.phone_sanitized, "+14155550100")
+        self.assertEqual(lead.channel_id.code, "call")
+        self.assertEqual(lead.company_id, self.company_a)
+        self.assertEqual(lead.stage_id, self.stage_lead)
+        self.assertFalse(lead.action_status_id)
+        self.assertFalse(lead.user_id)
+        self.assertEqual(lead.create_uid, self.runner)
+        self.assertIsNone(data["partner_id"])
+        event = self.Event.browse(data["event_id"])
+        self.assertEqual(event.external_id, payload["id"])
+        self.assertEqual(event.result, "lead_created")
+        self.assertEqual(event.state, "done")
+        self.assertEqual(event.lead_id, lead)
+        self.assertEqual(event.company_id, self.company_a)
+        self.assertEqual(event.contact_phone, "+1 415 555 0100")
+        self.assertEqual(json.loads(event.payload), payload)
+
+    def test_call_without_name_is_named_after_phone(self):
+        data = self.assertResult(
+            self.post(self.event(contact={"phone": "415-555-0101"})), "lead_created"
+        )
+        self.assertEqual(self.Lead.browse(data["lead_id"]).name, "415-555-0101")
+
+    def test_sms_updates_open_lead_and_posts_text(self):
+        first = self.assertResult(
+            self.post(self.event(contact={"phone": "+14155550102"})), "lead_created"
+        )
+        second = self.assertResult(
+            self.post(
+                self.event(
+                    "sms.inbound",
+                    contact={"phone": "(415) 555-0102", "name": "Sam"},
+                    message="Hi, <b>do you groom cats?</b>",
+                )
+            ),
+            "lead_updated",
+        )
+        self.assertEqual(first["lead_id"], second["lead_id"])
+        lead = self.Lead.browse(first["lead_id"])
+        self.assertEqual(lead.name, "Sam", "an unnamed call lead takes the name")
+        bodies = " ".join(lead.message_ids.mapped("body"))
+        self.assertIn("SMS received", bodies)
+        self.assertIn("&lt;b&gt;do you groom cats?&lt;/b&gt;", bodies)
+        self.assertEqual(
+            self.Lead.search_count([("phone_sanitized", "=", "+14155550102")]), 1
+        )
+
+    def test_sms_creates_lead_with_sms_channel(self):
+        data = self.assertResult(
+            self.post(
+                self.event(
+                    "sms.inbound", contact={"phone": "+14155550103"}, message="Hello"
+                )
+            ),
+            "lead_created",
+        )
+        lead = self.Lead.browse(data["lead_id"])
+        self.assertEqual(lead.channel_id.code, "sms")
+        self.assertIn("Hello", " ".join(lead.message_ids.mapped("body")))
+
+    def test_existing_client_is_matched(self):
+        client = self.env["res.partner"].create(
+            {
+                "name": "Known",
+                "phone": "+1 415 555 0104",
+                "company_id": self.company_a.id,
+            }
+        )
+        data = self.assertResult(
+            self.post(self.event(contact={"phone": "4155550104"})), "client_matched"
+        )
+        self.assertEqual(data["partner_id"], client.id)
+        self.assertIsNone(data["lead_id"])
+        self.assertFalse(self.Lead.search([("phone_sanitized", "=", "+14155550104")]))
+        # A client of another business is not a match.
+        self.env["res.partner"].create(
+            {"name": "B", "phone": "+1 415 555 0105", "company_id": self.company_b.id}
+        )
+        self.assertResult(
+            self.post(self.event(contact={"phone": "4155550105"})), "lead_created"
+        )
+
+    def test_form_and_abandoned_booking_channels(self):
+        data = self.assertResult(
+            self.post(
+                self.event(
+                    "intake_form.submitted",
+                    contact={"name": "Form Person", "email": "Form@Example.com "},
+                    message="Two dogs",
+                )
+            ),
+            "lead_created",
+        )
+        lead = self.Lead.browse(data["lead_id"])
+        self.assertEqual(lead.channel_id.code, "intake_form")
+        self.assertEqual(lead.email_normalized, "form@example.com")
+        data = self.assertResult(
+            self.post(
+                self.event("booking.abandoned", contact={"phone": "+14155550106"})
+            ),
+            "lead_created",
+        )
+        self.assertEqual(
+            self.Lead.browse(data["lead_id"]).channel_id.code, "abandoned_booking"
+        )
+        # Same email again: the open lead is updated.
+        self.assertResult(
+            self.post(
+                self.event(
+                    "intake_form.submitted", contact={"email": "form@example.com"}
+                )
+            ),
+            "lead_updated",
+        )
+
+    # --------------------------------------------- Leads Management off
+    def test_off_auto_create_makes_clients(self):
+        data = self.assertResult(
+            self.post(
+                self.event(contact={"phone": "+1 415 555 0107"}),
+                company=self.company_off,
+            ),
+            "client_created",
+        )
+        client = self.env["res.partner"].browse(data["partner_id"])
+        self.assertEqual(client.name, "14155550107_call")
+        self.assertEqual(client.company_id, self.company_off)
+        self.assertIsNone(data["lead_id"])
+        data = self.assertResult(
+            self.post(
+                self.event("sms.inbound", contact={"phone": "+1 415 555 0108"}),
+                company=self.company_off,
+            ),
+            "client_created",
+        )
+        self.assertEqual(
+            self.env["res.partner"].browse(data["partner_id"]).name,
+            "14155550108_sms",
+        )
+        data = self.assertResult(
+            self.post(
+                self.event(
+                    "intake_form.submitted",
+                    contact={"name": "Form Client", "email": "fc@example.com"},
+                ),
+                company=self.company_off,
+            ),
+            "client_created",
+        )
+        self.assertEqual(
+            self.env["res.partner"].browse(data["partner_id"]).name, "Form Client"
+        )
+        # The same caller again: the client is matched, not duplicated.
+        self.assertResult(
+            self.post(
+                self.event(contact={"phone": "4155550107"}), company=self.company_off
+            ),
+            "client_matched",
+        )
+        self.assertFalse(self.Lead.search([("company_id", "=", self.company_off.id)]))
+
+    def test_off_no_auto_create_logs_visitor(self):
+        partners = self.env["res.partner"].search_count([])
+        for type_ in ("call.inbound", "sms.inbound", "intake_form.submitted"):
+            data = self.assertResult(
+                self.post(
+                    self.event(type_, contact={"phone": "+14155550109"}),
+                    company=self.company_silent,
+                ),
+                "visitor_logged",
+            )
+            self.assertIsNone(data["lead_id"])
+            self.assertIsNone(data["partner_id"])
+            event = self.Event.browse(data["event_id"])
+            self.assertEqual(event.result, "visitor_logged")
+        self.assertEqual(self.env["res.partner"].search_count([]), partners)
+        self.assertFalse(
+            self.Lead.search([("company_id", "=", self.company_silent.id)])
+        )
+
+    # ------------------------------------------------------- conversions
+    def test_conversion_triggers(self):
+        for type_, trigger in (
+            ("booking.completed", "booking"),
+            ("package.purchased", "package"),
+            ("membership.purchased", "membership"),
+            ("transaction.completed", "transaction"),
+        ):
+            with self.subTest(type_=type_):
+                lead = self.create_lead(
+                    name=f"L {trigger}", email=f"{trigger}@example.com"
+                )
+                data = self.assertResult(
+                    self.post(self.event(type_, lead_id=lead.id)), "lead_converted"
+                )
+                self.assertEqual(data["lead_id"], lead.id)
+                self.assertEqual(lead.conversion_trigger, trigger)
+                self.assertEqual(lead.partner_id.id, data["partner_id"])
+                self.assertEqual(lead.stage_id, self.stage_converted)
+
+    def test_conversion_matching_order(self):
+        by_phone = self.create_lead(name="Phone", phone="+1 415 555 0110")
+        by_email = self.create_lead(name="Mail", email="mail@example.com", phone=None)
+        data = self.assertResult(
+            self.post(self.event("booking.completed", contact={"phone": "4155550110"})),
+            "lead_converted",
+        )
+        self.assertEqual(data["lead_id"], by_phone.id)
+        data = self.assertResult(
+            self.post(
+                self.event(
+                    "transaction.completed", contact={"email": "MAIL@example.com"}
+                )
+            ),
+            "lead_converted",
+        )
+        self.assertEqual(data["lead_id"], by_email.id)
+        # Converted leads and leads of other businesses never match.
+        self.assertResult(
+            self.post(self.event("booking.completed", contact={"phone": "4155550110"})),
+            "no_matching_lead",
+        )
+        lead_b = self.create_lead(company=self.company_b, phone="+14155550111")
+        self.assertResult(
+            self.post(self.event("booking.completed", lead_id=lead_b.id)),
+            "no_matching_lead",
+        )
+        self.assertFalse(lead_b.converted_date)
+        self.assertResult(
+            self.post(self.event("booking.completed", lead_id=2**31 - 1)),
+            "no_matching_lead",
+        )
+
+    def test_conversion_links_matching_client(self):
+        client = self.env["res.partner"].create(
+            {"name": "Client", "phone": "+14155550112", "company_id": False}
+        )
+        lead = self.create_lead(phone="+1 415 555 0112")
+        data = self.assertResult(
+            self.post(self.event("package.purchased", lead_id=lead.id)),
+            "lead_converted",
+        )
+        self.assertEqual(data["partner_id"], client.id)
+
+    def test_conversion_when_leads_management_off(self):
+        lead = self.create_lead(company=self.company_off, phone="+14155550113")
+        self.assertResult(
+            self.post(
+                self.event("booking.completed", contact={"phone": "+14155550113"}),
+                company=self.company_off,
+            ),
+            "lead_converted",
+        )
+        self.assertTrue(lead.converted_date)
+
+    # ------------------------------------------------ gclid, utm, fields
+    def test_gclid_and_utm(self):
+        data = self.assertResult(
+            self.post(
+                self.event(
+                    contact={"phone": "+14155550114"},
+                    gclid="Cj0KCQ-abc",
+                    utm={"source": "ignored", "medium": "cpc", "campaign": "Spring"},
+                )
+            ),
+            "lead_created",
+        )
+        lead = self.Lead.browse(data["lead_id"])
+        self.assertEqual(lead.gclid, "Cj0KCQ-abc")
+        self.assertEqual(
+            lead.source_id, self.env.ref("leads_management.utm_source_google_ads")
+        )
+        self.assertEqual(lead.medium_id.name, "cpc")
+        self.assertEqual(lead.campaign_id.name, "Spring")
+        data = self.assertResult(
+            self.post(
+                self.event(
+                    contact={"phone": "+14155550115"},
+                    utm={"source": "Newsletter"},
+                )
+            ),
+            "lead_created",
+        )
+        self.assertEqual(self.Lead.browse(data["lead_id"]).source_id.name, "Newsletter")
+
+    def test_custom_fields(self):
+        self.env["ir.model.fields"].create(
+            {
+                "name": "x_pet_name",
+                "field_description": "Pet Name",
+                "model_id": self.env["ir.model"]._get_id("leads.lead"),
+                "ttype": "char",
+                "state": "manual",
+            }
+        )
+        data = self.assertResult(
+            self.post(
+                self.event(
+                    contact={"phone": "+14155550116"}, fields={"x_pet_name": "Rex"}
+                )
+            ),
+            "lead_created",
+        )
+        self.assertEqual(self.Lead.browse(data["lead_id"])["x_pet_name"], "Rex")
+        for fields_value, name in (
+            ({"x_unknown": "a"}, "fields.x_unknown"),
+            ({"name": "a"}, "fields.name"),
+            ({"x_pet_name": 3}, "fields.x_pet_name"),
+            ({"x_pet_name": "a\x00b"}, "fields.x_pet_name"),
+            ([], "fields"),
+        ):
+            with self.subTest(fields=fields_value):
+                error = self.assertError(
+                    self.post(
+                        self.event(
+                            contact={"phone": "+14155550117"}, fields=fields_value
+                        )
+                    ),
+                    400,
+                    "invalid_payload",
+                )
+                self.assertIn(name, error["error"]["message"])
+
+    def test_payload_cannot_choose_protected_fields(self):
+        admin_partner = self.env.ref("base.partner_admin")
+        payload = self.event(
+            contact={"phone": "+14155550118", "company_id": self.company_b.id},
+            company_id=self.company_b.id,
+            user_id=self.env.ref("base.user_admin").id,
+            stage_id=self.stage_converted.id,
+            partner_id=admin_partner.id,
+            active=False,
+            create_uid=1,
+        )
+        data = self.assertResult(self.post(payload), "lead_created")
+        lead = self.Lead.browse(data["lead_id"])
+        self.assertEqual(lead.company_id, self.company_a)
+        self.assertFalse(lead.user_id)
+        self.assertEqual(lead.stage_id, self.stage_lead)
+        self.assertFalse(lead.partner_id)
+        self.assertTrue(lead.active)
+        self.assertEqual(lead.create_uid, self.runner)
+
+    def test_hostile_text_is_stored_inert(self):
+        data = self.assertResult(
+            self.post(
+                self.event(
+                    contact={
+                        "name": '=HYPERLINK("http://evil","x")',
+                        "phone": "+14155550119",
+                    },
+                    message="<img src=x onerror=alert(1)> \u202e emoji 🐶",
+                )
+            ),
+            "lead_created",
+        )
+        lead = self.Lead.browse(data["lead_id"])
+        self.assertEqual(lead.name, '\'=HYPERLINK("http://evil","x")')
+        bodies = " ".join(lead.message_ids.mapped("body"))
+        self.assertNotIn("<img", bodies)
+        self.assertIn("🐶", bodies)
+
+    def test_logged_in_caller_changes_nothing(self):
+        """auth='public': a session cookie gives the request no extra rights."""
+        self.authenticate("leads_manager", "leads_manager")
+        data = self.assertResult(
+            self.post(self.event(contact={"phone": "+14155550120"})), "lead_created"
+        )
+        self.assertEqual(self.Lead.browse(data["lead_id"]).create_uid, self.runner)
+
+    # ------------------------------------------------------- idempotency
+    def test_replay_and_conflict(self):
+        payload = self.event(contact={"phone": "+14155550121"}, message="once")
+        first = self.assertResult(self.post(payload), "lead_created")
+        messages = self.env["mail.message"].search_count([])
+        leads = self.Lead.search_count([])
+        # Same id, same body (freshly signed, keys in another order): replayed.
+        reordered = json.dumps(dict(reversed(list(payload.items())))).encode()
+        second = self.assertResult(self.post(raw=reordered), "lead_created")
+        self.assertEqual(second, dict(first, replayed=True))
+        self.assertEqual(self.env["mail.message"].search_count([]), messages)
+        self.assertEqual(self.Lead.search_count([]), leads)
+        # Same id, different body: refused, the original untouched.
+        with mute_logger(EVENT_LOGGER):
+            self.assertError(
+                self.post(dict(payload, message="twice")), 409, "idempotency_conflict"
+            )
+        event = self.Event.browse(first["event_id"])
+        self.assertEqual(json.loads(event.payload)["message"], "once")
+        self.assertEqual(
+            self.Event.search_count([("external_id", "=", payload["id"])]), 1
+        )
+        # The same id in another business is another event.
+        self.assertResult(
+            self.post(dict(payload, contact={"phone": "+32470123456"}), self.company_b),
+            "lead_created",
+        )
+
+    # ------------------------------------------------- processing failures
+    def test_processing_failure_is_stored_and_retried(self):
+        payload = self.event(contact={"phone": "+14155550122"})
+        Event = type(self.env["leads.inbound.event"])
+        with (
+            patch.object(Event, "_process_capture", side_effect=RuntimeError("boom")),
+            mute_logger(EVENT_LOGGER),
+        ):
+            data = self.assertResult(self.post(payload), "failed")
+        event = self.Event.browse(data["event_id"])
+        self.assertEqual(event.state, "failed")
+        self.assertIn("boom", event.error_message)
+        self.assertFalse(self.Lead.search([("phone_sanitized", "=", "+14155550122")]))
+        # A replay returns the stored answer; a manager retries it.
+        self.assertEqual(self.post(payload).json(), dict(data, replayed=True))
+        event.with_user(self.manager).action_retry()
+        self.assertEqual(event.state, "done")
+        self.assertEqual(event.result, "lead_created")
+        self.assertTrue(event.lead_id)
+
+
+@tagged("post_install", "-at_install")
+class TestWebhookErrors(WebhookCommon):
+    def assertNothingStored(self, count_before):
+        self.assertEqual(self.Event.search_count([]), count_before)
+
+    def test_bad_signatures(self):
+        payload = self.event(contact={"phone": "+14155550130"})
+        body = json.dumps(payload).encode()
+        now = int(time.time())
+        good = sign(body)
+        cases = {
+            "missing": None,
+            "empty": "",
+            "garbage": "nonsense",
+            "no v1": f"t={now}",
+            "no t": good.split(",")[1],
+            "wrong value": f"t={now},v1={'0' * 64}",
+            "wrong secret": sign(body, secret="other-secret"),
+            "stale": sign(body, timestamp=now - 301),
+            "a day old": sign(body, timestamp=now - 86400),
+            "future": sign(body, timestamp=now + 3600),
+            "non ascii": f"t={now},v1=é{'0' * 63}",
+            "huge t": f"t={'9' * 40},v1={'0' * 64}",
+        }
+        before = self.Event.search_count([])
+        for label, header in cases.items():
+            with self.subTest(label), mute_logger(CONTROLLER_LOGGER):
+                headers = {"Content-Type": "application/json"}
+                if header is not None:
+                    headers["X-Leads-Signature"] = header
+                response = self.url_open(self.url(), data=body, headers=headers)
+                self.assertError(response, 401, "bad_signature")
+        # Body tampered after signing: one byte, whitespace, key order.
+        for tampered in (
+            body.replace(b"0130", b"0131"),
+            body + b" ",
+            json.dumps(dict(reversed(list(payload.items())))).encode(),
+        ):
+            with self.subTest(tampered=tampered), mute_logger(CONTROLLER_LOGGER):
+                self.assertError(
+                    self.post(raw=tampered, signature=good), 401, "bad_signature"
+                )
+        self.assertNothingStored(before)
+        self.assertFalse(self.Lead.search([("phone_sanitized", "=", "+14155550130")]))
+
+    def test_rotation_several_v1(self):
+        body = json.dumps(self.event(contact={"phone": "+14155550131"})).encode()
+        now = int(time.time())
+        old = sign(body, secret="old-secret", timestamp=now).split(",")[1]
+        header = f"{sign(body, timestamp=now)},{old}"
+        self.assertResult(self.post(raw=body, signature=header), "lead_created")
+
+    def test_empty_secret_fails_closed(self):
+        self.company_a.sudo().leads_webhook_secret = False
+        body = json.dumps(self.event(contact={"phone": "+14155550132"})).encode()
+        for secret in ("", SECRET):
+            with mute_logger(CONTROLLER_LOGGER):
+                self.assertError(
+                    self.post(raw=body, signature=sign(body, secret=secret)),
+                    401,
+                    "bad_signature",
+                )
+        self.assertFalse(verify_signature("", sign(body, secret=""), body))
+
+    def test_unknown_company_same_message(self):
+        body = json.dumps(self.event(contact={"phone": "+14155550133"})).encode()
+        unknown = self.assertError(
+            self.post(raw=body, company=987654), 404, "unknown_company"
+        )
+        with mute_logger(CONTROLLER_LOGGER):
+            bad = self.assertError(
+                self.post(raw=body, signature="t=1,v1=00"), 401, "bad_signature"
+            )
+        self.assertEqual(unknown["error"]["message"], bad["error"]["message"])
+        self.company_b.active = False
+        self.assertError(
+            self.post(raw=body, company=self.company_b), 404, "unknown_company"
+        )
+
+    def test_methods(self):
+        for method in ("GET", "PUT", "DELETE", "PATCH"):
+            with self.subTest(method):
+                response = self.url_open(self.url(), method=method)
+                self.assertError(response, 405, "method_not_allowed")
+                self.assertEqual(response.headers.get("Allow"), "POST")
+
+    def test_too_large(self):
+        body = b'{"id": "x", "pad": "' + b"a" * (256 * 1024) + b'"}'
+        self.assertError(self.post(raw=body), 413, "too_large")
+
+    def test_content_type(self):
+        body = json.dumps(self.event(contact={"phone": "+14155550134"})).encode()
+        for content_type in ("text/plain", "application/x-www-form-urlencoded", ""):
+            with self.subTest(content_type):
+                self.assertError(
+                    self.post(raw=body, content_type=content_type),
+                    415,
+                    "unsupported_media_type",
+                )
+        self.assertResult(
+            self.post(raw=body, content_type="application/json; charset=utf-8"),
+            "lead_created",
+        )
+
+    def test_invalid_json(self):
+        for raw in (
+            b"",
+            b"{",
+            b"not json",
+            b"\xff\xfe{}",
+            b'{"id": NaN}',
+            b"[" * 100000 + b"]" * 100000,
+            b'{"a":' * 30000 + b"1" + b"}" * 30000,
+            b"1" * 5000,
+        ):
+            with self.subTest(raw=raw[:20]):
+                self.assertError(self.post(raw=raw, method="POST"), 400, "invalid_json")
+
+    def test_invalid_payloads(self):
+        """A generated set of malformed bodies: 400 naming the field, nothing stored."""
+        ok_contact = {"phone": "+14155550135"}
+        cases = [
+            ([], "body"),
+            ("string", "body"),
+            (None, "body"),
+            ({}, "id"),
+            ({"type": "call.inbound", "contact": ok_contact}, "id"),
+            ({"id": "", "type": "call.inbound", "contact": ok_contact}, "id"),
+            ({"id": "x" * 129, "type": "call.inbound", "contact": ok_contact}, "id"),
+            ({"id": 5, "type": "call.inbound", "contact": ok_contact}, "id"),
+            ({"id": "a\x00", "type": "call.inbound", "contact": ok_contact}, "id"),
+            ({"id": "e1", "contact": ok_contact}, "type"),
+            ({"id": "e1", "type": "call.unknown", "contact": ok_contact}, "type"),
+            ({"id": "e1", "type": ["call.inbound"], "contact": ok_contact}, "type"),
+            ({"id": "e1", "type": "call.inbound"}, "contact.phone"),
+            ({"id": "e1", "type": "call.inbound", "contact": "x"}, "contact"),
+            ({"id": "e1", "type": "call.inbound", "contact": []}, "contact"),
+            (
+                {"id": "e1", "type": "call.inbound", "contact": {"phone": 4155550100}},
+                "contact.phone",
+            ),
+            (
+                {"id": "e1", "type": "call.inbound", "contact": {"phone": ["+1"]}},
+                "contact.phone",
+            ),
+            (
+                {"id": "e1", "type": "call.inbound", "contact": {"phone": "1" * 65}},
+                "contact.phone",
+            ),
+            (
+                {
+                    "id": "e1",
+                    "type": "call.inbound",
+                    "contact": dict(ok_contact, name="n" * 100000),
+                },
+                "contact.name",
+            ),
+            (
+                {
+                    "id": "e1",
+                    "type": "call.inbound",
+                    "contact": dict(ok_contact, name="Jo\x00hn"),
+                },
+                "contact.name",
+            ),
+            (
+                {
+                    "id": "e1",
+                    "type": "call.inbound",
+                    "contact": dict(ok_contact, email=42),
+                },
+                "contact.email",
+            ),
+            (
+                {"id": "e1", "type": "intake_form.submitted", "contact": {}},
+                "contact",
+            ),
+            (
+                {"id": "e1", "type": "booking.completed", "lead_id": "42"},
+                "lead_id",
+            ),
+            ({"id": "e1", "type": "booking.completed", "lead_id": True}, "lead_id"),
+            ({"id": "e1", "type": "booking.completed", "lead_id": -1}, "lead_id"),
+            ({"id": "e1", "type": "booking.completed", "lead_id": 2**40}, "lead_id"),
+            ({"id": "e1", "type": "booking.completed", "lead_id": 1.5}, "lead_id"),
+            (
+                {
+                    "id": "e1",
+                    "type": "sms.inbound",
+                    "contact": ok_contact,
+                    "message": 1,
+                },
+                "message",
+            ),
+            (
+                {
+                    "id": "e1",
+                    "type": "sms.inbound",
+                    "contact": ok_contact,
+                    "message": "m" * 10001,
+                },
+                "message",
+            ),
+            (
+                {
+                    "id": "e1",
+                    "type": "call.inbound",
+                    "contact": ok_contact,
+                    "gclid": {},
+                },
+                "gclid",
+            ),
+            (
+                {"id": "e1", "type": "call.inbound", "contact": ok_contact, "utm": "x"},
+                "utm",
+            ),
+            (
+                {
+                    "id": "e1",
+                    "type": "call.inbound",
+                    "contact": ok_contact,
+                    "utm": {"source": 1},
+                },
+                "utm.source",
+            ),
+            (
+                {
+                    "id": "e1",
+                    "type": "call.inbound",
+                    "contact": ok_contact,
+                    "occurred_at": "yesterday",
+                },
+                "occurred_at",
+            ),
+        ]
+        before = self.Event.search_count([])
+        leads_before = self.Lead.search_count([])
+        for payload, field in cases:
+            with self.subTest(payload=str(payload)[:80]):
+                error = self.assertError(self.post(payload), 400, "invalid_payload")
+                self.assertTrue(
+                    error["error"]["message"].startswith(field + " "),
+                    error["error"]["message"],
+                )
+                self.assertLess(len(error["error"]["message"]), 300)
+        self.assertNothingStored(before)
+        self.assertEqual(self.Lead.search_count([]), leads_before)
+
+    def test_query_string_is_ignored(self):
+        body = json.dumps(self.event(contact={"phone": "+14155550136"})).encode()
+        response = self.url_open(
+            self.url() + "?company_id=2&debug=1&x=1",
+            data=body,
+            headers={
+                "Content-Type": "application/json",
+                "X-Leads-Signature": sign(body),
+            },
+        )
+        self.assertResult(response, "lead_created")

@@ -1,0 +1,218 @@
+import psycopg2
+import psycopg2.errors
+
+from odoo import SUPERUSER_ID, api
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
+
+from .common import LeadsCommon
+
+
+class ConversionCommon(LeadsCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.converter = new_test_user(
+            cls.env,
+            login="leads_converter",
+            groups="base.group_user,base.group_partner_manager,"
+            "leads_management.group_lead_view_working,"
+            "leads_management.group_lead_convert",
+            company_id=cls.company_a.id,
+            company_ids=cls.company_a.ids,
+        )
+        cls.viewer = new_test_user(
+            cls.env,
+            login="leads_viewer",
+            groups="base.group_user,base.group_partner_manager,"
+            "leads_management.group_lead_view_working",
+            company_id=cls.company_a.id,
+            company_ids=cls.company_a.ids,
+        )
+        # Convert right, contact creation not given explicitly.
+        cls.converter_no_contact = new_test_user(
+            cls.env,
+            login="leads_converter_nc",
+            groups="base.group_user,leads_management.group_lead_view_working,"
+            "leads_management.group_lead_convert",
+            company_id=cls.company_a.id,
+            company_ids=cls.company_a.ids,
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestLeadsConversion(ConversionCommon):
+    def test_convert_creates_client(self):
+        lead = self.create_lead(
+            name="Jane Doe", phone="+1 415 555 0100", email="Jane@Example.com"
+        )
+        client = lead.with_user(self.converter).action_convert()
+        self.assertEqual(len(client), 1)
+        self.assertEqual(client.name, "Jane Doe")
+        self.assertEqual(client.phone, "+1 415 555 0100")
+        self.assertEqual(client.email, "Jane@Example.com")
+        self.assertEqual(client.company_id, self.company_a)
+        self.assertEqual(lead.partner_id, client)
+        self.assertTrue(lead.converted_date)
+        self.assertEqual(lead.conversion_trigger, "manual")
+        self.assertEqual(lead.stage_id, self.stage_converted)
+        self.assertIn(lead, client.lead_ids)
+        self.assertEqual(client.lead_count, 1)
+        self.assertIn("Converted to the new client", lead.message_ids[0].body)
+        self.assertIn("Converted from the lead", client.message_ids[0].body)
+
+    def test_convert_links_existing_client(self):
+        client = self.env["res.partner"].create(
+            {"name": "Existing", "company_id": self.company_a.id}
+        )
+        lead = self.create_lead()
+        result = lead.with_user(self.converter).action_convert(
+            partner=client.id, trigger="booking"
+        )
+        self.assertEqual(result, client)
+        self.assertEqual(lead.partner_id, client)
+        self.assertEqual(lead.conversion_trigger, "booking")
+        self.assertIn("linked to the client", lead.message_ids[0].body)
+        self.assertEqual(
+            self.env["res.partner"].search_count([("name", "=", "Jane Doe")]), 0
+        )
+
+    def test_already_converted(self):
+        lead = self.create_lead()
+        lead.action_convert()
+        with self.assertRaisesRegex(UserError, "already been converted"):
+            lead.action_convert()
+        with self.assertRaisesRegex(UserError, "already been converted"):
+            lead.with_user(self.converter).action_convert()
+
+    def test_client_of_other_business_refused(self):
+        other = self.env["res.partner"].create(
+            {"name": "Other", "company_id": self.company_b.id}
+        )
+        lead = self.create_lead()
+        with self.assertRaisesRegex(UserError, "another business"):
+            lead.action_convert(partner=other)
+        self.assertFalse(lead.converted_date)
+
+    def test_unknown_trigger(self):
+        lead = self.create_lead()
+        with self.assertRaisesRegex(UserError, "Unknown conversion trigger"):
+            lead.action_convert(trigger="magic")
+
+    def test_custom_fields_copied_to_client_history(self):
+        self.env["ir.model.fields"].create(
+            {
+                "name": "x_pet_name",
+                "field_description": "Pet Name",
+                "model_id": self.env["ir.model"]._get_id("leads.lead"),
+                "ttype": "char",
+                "state": "manual",
+            }
+        )
+        lead = self.create_lead(x_pet_name="Rex <b>")
+        client = lead.action_convert()
+        body = client.message_ids[0].body
+        self.assertIn("Pet Name: Rex &lt;b&gt;", body)
+
+    # ------------------------------------------------------------- access
+    @mute_logger("odoo.addons.base.models.ir_rule", "odoo.models")
+    def test_convert_access(self):
+        lead = self.create_lead()
+        with self.assertRaisesRegex(AccessError, "not allowed to convert"):
+            lead.with_user(self.viewer).action_convert()
+        with self.assertRaises(AccessError):
+            lead.with_user(self.internal_user).action_convert()
+        lead_b = self.create_lead(company=self.company_b)
+        with self.assertRaises(AccessError):
+            lead_b.with_user(self.converter).action_convert()
+        self.assertFalse(lead.converted_date)
+        self.assertFalse(lead_b.converted_date)
+
+    def test_convert_right_includes_contact_creation(self):
+        """Converting creates the client as the user: the right includes it."""
+        self.assertTrue(
+            self.converter_no_contact.has_group("base.group_partner_manager")
+        )
+        lead = self.create_lead()
+        lead.with_user(self.converter_no_contact).action_convert()
+        self.assertEqual(lead.partner_id.create_uid, self.converter_no_contact)
+
+    @mute_logger("odoo.addons.base.models.ir_rule", "odoo.models")
+    def test_convert_foreign_client_id_over_rpc(self):
+        """A crafted client id of another business is refused."""
+        lead = self.create_lead()
+        foreign = self.env["res.partner"].create(
+            {"name": "Foreign", "company_id": self.company_b.id}
+        )
+        with self.assertRaises(AccessError):
+            lead.with_user(self.converter).action_convert(partner=foreign.id)
+        self.assertFalse(lead.converted_date)
+
+
+@tagged("post_install", "-at_install")
+class TestLeadsConversionRace(LeadsCommon):
+    """Two transactions converting one lead: exactly one client.
+
+    Uses two real cursors on committed data (the test transaction's data is
+    invisible to them), and cleans up what it committed.
+    """
+
+    def _cursor(self):
+        cr = self.registry.cursor()
+        # Never hang the suite on a lock held by the test transaction.
+        cr.execute("SET lock_timeout = '5s'")
+        cr.commit()
+        return cr
+
+    def test_two_cursors_make_one_client(self):
+        name = "Race Lead 7f3a"
+        with self._cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            lead_id = (
+                env["leads.lead"].create({"name": name, "phone": "+1 415 555 0142"}).id
+            )
+        cr1, cr2 = self._cursor(), self._cursor()
+        try:
+            env1 = api.Environment(cr1, SUPERUSER_ID, {})
+            env2 = api.Environment(cr2, SUPERUSER_ID, {})
+            # cr2's snapshot predates the first conversion.
+            cr2.execute("SELECT 1")
+            env1["leads.lead"].browse(lead_id).action_convert()
+            env1.flush_all()
+            # The first conversion holds the row: the second one cannot wait.
+            with (
+                mute_logger("odoo.sql_db"),
+                self.assertRaises(psycopg2.errors.LockNotAvailable),
+            ):
+                env2["leads.lead"].browse(lead_id).action_convert()
+            cr2.rollback()
+            env2.invalidate_all()
+            cr2.execute("SELECT 1")  # new snapshot, still before the commit
+            cr1.commit()
+            # Committed after this snapshot: a serialization failure, which
+            # Odoo's request handling retries.
+            with (
+                mute_logger("odoo.sql_db"),
+                self.assertRaises(psycopg2.errors.SerializationFailure),
+            ):
+                env2["leads.lead"].browse(lead_id).action_convert()
+            cr2.rollback()
+            env2.invalidate_all()
+            # The retry sees the converted lead.
+            with self.assertRaisesRegex(UserError, "already been converted"):
+                env2["leads.lead"].browse(lead_id).action_convert()
+            cr2.rollback()
+            cr2.execute("SELECT count(*) FROM res_partner WHERE name = %s", [name])
+            self.assertEqual(cr2.fetchone()[0], 1)
+        finally:
+            cr1.rollback()
+            cr2.rollback()
+            cr1.close()
+            cr2.close()
+            with self._cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                lead = env["leads.lead"].with_context(active_test=False).browse(lead_id)
+                partner = lead.partner_id
+                lead.unlink()
+                partner.unlink()
