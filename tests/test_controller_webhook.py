@@ -103,13 +103,13 @@ class TestWebhookBehaviour(WebhookCommon):
     # ------------------------------------------- Leads Management on: capture
     def test_call_creates_lead(self):
         payload = self.event(
-            contact={"name": "Jane Doe", "phone": "+1 415 555 0100"},
+            contact={"name": "Jane Doe", "phone": "+1 415 555 0700"},
             occurred_at="2026-01-31T10:00:00Z",
         )
         data = self.assertResult(self.post(payload), "lead_created")
         lead = self.Lead.browse(data["lead_id"])
         self.assertEqual(lead.name, "Jane Doe")
-        self.assertEqual(lead.phone_sanitized, "+14155550100")
+        self.assertEqual(lead.phone_sanitized, "+14155550700")
         self.assertEqual(lead.channel_id.code, "call")
         self.assertEqual(lead.company_id, self.company_a)
         self.assertEqual(lead.stage_id, self.stage_lead)
@@ -123,24 +123,24 @@ class TestWebhookBehaviour(WebhookCommon):
         self.assertEqual(event.state, "done")
         self.assertEqual(event.lead_id, lead)
         self.assertEqual(event.company_id, self.company_a)
-        self.assertEqual(event.contact_phone, "+1 415 555 0100")
+        self.assertEqual(event.contact_phone, "+1 415 555 0700")
         self.assertEqual(json.loads(event.payload), payload)
 
     def test_call_without_name_is_named_after_phone(self):
         data = self.assertResult(
-            self.post(self.event(contact={"phone": "415-555-0101"})), "lead_created"
+            self.post(self.event(contact={"phone": "415-555-0701"})), "lead_created"
         )
-        self.assertEqual(self.Lead.browse(data["lead_id"]).name, "415-555-0101")
+        self.assertEqual(self.Lead.browse(data["lead_id"]).name, "415-555-0701")
 
     def test_sms_updates_open_lead_and_posts_text(self):
         first = self.assertResult(
-            self.post(self.event(contact={"phone": "+14155550102"})), "lead_created"
+            self.post(self.event(contact={"phone": "+14155550702"})), "lead_created"
         )
         second = self.assertResult(
             self.post(
                 self.event(
                     "sms.inbound",
-                    contact={"phone": "(415) 555-0102", "name": "Sam"},
+                    contact={"phone": "(415) 555-0702", "name": "Sam"},
                     message="Hi, <b>do you groom cats?</b>",
                 )
             ),
@@ -153,14 +153,14 @@ class TestWebhookBehaviour(WebhookCommon):
         self.assertIn("SMS received", bodies)
         self.assertIn("&lt;b&gt;do you groom cats?&lt;/b&gt;", bodies)
         self.assertEqual(
-            self.Lead.search_count([("phone_sanitized", "=", "+14155550102")]), 1
+            self.Lead.search_count([("phone_sanitized", "=", "+14155550702")]), 1
         )
 
     def test_sms_creates_lead_with_sms_channel(self):
         data = self.assertResult(
             self.post(
                 self.event(
-                    "sms.inbound", contact={"phone": "+14155550103"}, message="Hello"
+                    "sms.inbound", contact={"phone": "+14155550703"}, message="Hello"
                 )
             ),
             "lead_created",
@@ -173,22 +173,22 @@ class TestWebhookBehaviour(WebhookCommon):
         client = self.env["res.partner"].create(
             {
                 "name": "Known",
-                "phone": "+1 415 555 0104",
+                "phone": "+1 415 555 0704",
                 "company_id": self.company_a.id,
             }
         )
         data = self.assertResult(
-            self.post(self.event(contact={"phone": "4155550104"})), "client_matched"
+            self.post(self.event(contact={"phone": "4155550704"})), "client_matched"
         )
         self.assertEqual(data["partner_id"], client.id)
         self.assertIsNone(data["lead_id"])
-        self.assertFalse(self.Lead.search([("phone_sanitized", "=", "+14155550104")]))
+        self.assertFalse(self.Lead.search([("phone_sanitized", "=", "+14155550704")]))
         # A client of another business is not a match.
         self.env["res.partner"].create(
-            {"name": "B", "phone": "+1 415 555 0105", "company_id": self.company_b.id}
+            {"name": "B", "phone": "+1 415 555 0705", "company_id": self.company_b.id}
         )
         self.assertResult(
-            self.post(self.event(contact={"phone": "4155550105"})), "lead_created"
+            self.post(self.event(contact={"phone": "4155550705"})), "lead_created"
         )
 
     def test_form_and_abandoned_booking_channels(self):
@@ -207,7 +207,7 @@ class TestWebhookBehaviour(WebhookCommon):
         self.assertEqual(lead.email_normalized, "form@example.com")
         data = self.assertResult(
             self.post(
-                self.event("booking.abandoned", contact={"phone": "+14155550106"})
+                self.event("booking.abandoned", contact={"phone": "+14155550706"})
             ),
             "lead_created",
         )
@@ -228,25 +228,25 @@ class TestWebhookBehaviour(WebhookCommon):
     def test_off_auto_create_makes_clients(self):
         data = self.assertResult(
             self.post(
-                self.event(contact={"phone": "+1 415 555 0107"}),
+                self.event(contact={"phone": "+1 415 555 0707"}),
                 company=self.company_off,
             ),
             "client_created",
         )
         client = self.env["res.partner"].browse(data["partner_id"])
-        self.assertEqual(client.name, "14155550107_call")
+        self.assertEqual(client.name, "14155550707_call")
         self.assertEqual(client.company_id, self.company_off)
         self.assertIsNone(data["lead_id"])
         data = self.assertResult(
             self.post(
-                self.event("sms.inbound", contact={"phone": "+1 415 555 0108"}),
+                self.event("sms.inbound", contact={"phone": "+1 415 555 0708"}),
                 company=self.company_off,
             ),
             "client_created",
         )
         self.assertEqual(
             self.env["res.partner"].browse(data["partner_id"]).name,
-            "14155550108_sms",
+            "14155550708_sms",
         )
         data = self.assertResult(
             self.post(
@@ -264,7 +264,7 @@ class TestWebhookBehaviour(WebhookCommon):
         # The same caller again: the client is matched, not duplicated.
         self.assertResult(
             self.post(
-                self.event(contact={"phone": "4155550107"}), company=self.company_off
+                self.event(contact={"phone": "4155550707"}), company=self.company_off
             ),
             "client_matched",
         )
@@ -275,7 +275,7 @@ class TestWebhookBehaviour(WebhookCommon):
         for type_ in ("call.inbound", "sms.inbound", "intake_form.submitted"):
             data = self.assertResult(
                 self.post(
-                    self.event(type_, contact={"phone": "+14155550109"}),
+                    self.event(type_, contact={"phone": "+14155550709"}),
                     company=self.company_silent,
                 ),
                 "visitor_logged",
@@ -310,10 +310,10 @@ class TestWebhookBehaviour(WebhookCommon):
                 self.assertEqual(lead.stage_id, self.stage_converted)
 
     def test_conversion_matching_order(self):
-        by_phone = self.create_lead(name="Phone", phone="+1 415 555 0110")
+        by_phone = self.create_lead(name="Phone", phone="+1 415 555 0710")
         by_email = self.create_lead(name="Mail", email="mail@example.com", phone=None)
         data = self.assertResult(
-            self.post(self.event("booking.completed", contact={"phone": "4155550110"})),
+            self.post(self.event("booking.completed", contact={"phone": "4155550710"})),
             "lead_converted",
         )
         self.assertEqual(data["lead_id"], by_phone.id)
@@ -328,10 +328,10 @@ class TestWebhookBehaviour(WebhookCommon):
         self.assertEqual(data["lead_id"], by_email.id)
         # Converted leads and leads of other businesses never match.
         self.assertResult(
-            self.post(self.event("booking.completed", contact={"phone": "4155550110"})),
+            self.post(self.event("booking.completed", contact={"phone": "4155550710"})),
             "no_matching_lead",
         )
-        lead_b = self.create_lead(company=self.company_b, phone="+14155550111")
+        lead_b = self.create_lead(company=self.company_b, phone="+14155550711")
         self.assertResult(
             self.post(self.event("booking.completed", lead_id=lead_b.id)),
             "no_matching_lead",
@@ -344,9 +344,9 @@ class TestWebhookBehaviour(WebhookCommon):
 
     def test_conversion_links_matching_client(self):
         client = self.env["res.partner"].create(
-            {"name": "Client", "phone": "+14155550112", "company_id": False}
+            {"name": "Client", "phone": "+14155550712", "company_id": False}
         )
-        lead = self.create_lead(phone="+1 415 555 0112")
+        lead = self.create_lead(phone="+1 415 555 0712")
         data = self.assertResult(
             self.post(self.event("package.purchased", lead_id=lead.id)),
             "lead_converted",
@@ -354,10 +354,13 @@ class TestWebhookBehaviour(WebhookCommon):
         self.assertEqual(data["partner_id"], client.id)
 
     def test_conversion_when_leads_management_off(self):
-        lead = self.create_lead(company=self.company_off, phone="+14155550113")
+        # Leads created before Leads Management was turned off.
+        lead = self.env["leads.lead"].create(
+            {"name": "Old", "phone": "+14155550713", "company_id": self.company_off.id}
+        )
         self.assertResult(
             self.post(
-                self.event("booking.completed", contact={"phone": "+14155550113"}),
+                self.event("booking.completed", contact={"phone": "+14155550713"}),
                 company=self.company_off,
             ),
             "lead_converted",
@@ -369,7 +372,7 @@ class TestWebhookBehaviour(WebhookCommon):
         data = self.assertResult(
             self.post(
                 self.event(
-                    contact={"phone": "+14155550114"},
+                    contact={"phone": "+14155550714"},
                     gclid="Cj0KCQ-abc",
                     utm={"source": "ignored", "medium": "cpc", "campaign": "Spring"},
                 )
@@ -386,7 +389,7 @@ class TestWebhookBehaviour(WebhookCommon):
         data = self.assertResult(
             self.post(
                 self.event(
-                    contact={"phone": "+14155550115"},
+                    contact={"phone": "+14155550715"},
                     utm={"source": "Newsletter"},
                 )
             ),
@@ -407,7 +410,7 @@ class TestWebhookBehaviour(WebhookCommon):
         data = self.assertResult(
             self.post(
                 self.event(
-                    contact={"phone": "+14155550116"}, fields={"x_pet_name": "Rex"}
+                    contact={"phone": "+14155550716"}, fields={"x_pet_name": "Rex"}
                 )
             ),
             "lead_created",
@@ -424,7 +427,7 @@ class TestWebhookBehaviour(WebhookCommon):
                 error = self.assertError(
                     self.post(
                         self.event(
-                            contact={"phone": "+14155550117"}, fields=fields_value
+                            contact={"phone": "+14155550717"}, fields=fields_value
                         )
                     ),
                     400,
@@ -435,7 +438,7 @@ class TestWebhookBehaviour(WebhookCommon):
     def test_payload_cannot_choose_protected_fields(self):
         admin_partner = self.env.ref("base.partner_admin")
         payload = self.event(
-            contact={"phone": "+14155550118", "company_id": self.company_b.id},
+            contact={"phone": "+14155550718", "company_id": self.company_b.id},
             company_id=self.company_b.id,
             user_id=self.env.ref("base.user_admin").id,
             stage_id=self.stage_converted.id,
@@ -458,7 +461,7 @@ class TestWebhookBehaviour(WebhookCommon):
                 self.event(
                     contact={
                         "name": '=HYPERLINK("http://evil","x")',
-                        "phone": "+14155550119",
+                        "phone": "+14155550719",
                     },
                     message="<img src=x onerror=alert(1)> \u202e emoji 🐶",
                 )
@@ -475,13 +478,13 @@ class TestWebhookBehaviour(WebhookCommon):
         """auth='public': a session cookie gives the request no extra rights."""
         self.authenticate("leads_manager", "leads_manager")
         data = self.assertResult(
-            self.post(self.event(contact={"phone": "+14155550120"})), "lead_created"
+            self.post(self.event(contact={"phone": "+14155550720"})), "lead_created"
         )
         self.assertEqual(self.Lead.browse(data["lead_id"]).create_uid, self.runner)
 
     # ------------------------------------------------------- idempotency
     def test_replay_and_conflict(self):
-        payload = self.event(contact={"phone": "+14155550121"}, message="once")
+        payload = self.event(contact={"phone": "+14155550721"}, message="once")
         first = self.assertResult(self.post(payload), "lead_created")
         messages = self.env["mail.message"].search_count([])
         leads = self.Lead.search_count([])
@@ -509,7 +512,7 @@ class TestWebhookBehaviour(WebhookCommon):
 
     # ------------------------------------------------- processing failures
     def test_processing_failure_is_stored_and_retried(self):
-        payload = self.event(contact={"phone": "+14155550122"})
+        payload = self.event(contact={"phone": "+14155550722"})
         Event = type(self.env["leads.inbound.event"])
         with (
             patch.object(Event, "_process_capture", side_effect=RuntimeError("boom")),
@@ -519,7 +522,7 @@ class TestWebhookBehaviour(WebhookCommon):
         event = self.Event.browse(data["event_id"])
         self.assertEqual(event.state, "failed")
         self.assertIn("boom", event.error_message)
-        self.assertFalse(self.Lead.search([("phone_sanitized", "=", "+14155550122")]))
+        self.assertFalse(self.Lead.search([("phone_sanitized", "=", "+14155550722")]))
         # A replay returns the stored answer; a manager retries it.
         self.assertEqual(self.post(payload).json(), dict(data, replayed=True))
         event.with_user(self.manager).action_retry()
@@ -534,7 +537,7 @@ class TestWebhookErrors(WebhookCommon):
         self.assertEqual(self.Event.search_count([]), count_before)
 
     def test_bad_signatures(self):
-        payload = self.event(contact={"phone": "+14155550130"})
+        payload = self.event(contact={"phone": "+14155550730"})
         body = json.dumps(payload).encode()
         now = int(time.time())
         good = sign(body)
@@ -562,7 +565,7 @@ class TestWebhookErrors(WebhookCommon):
                 self.assertError(response, 401, "bad_signature")
         # Body tampered after signing: one byte, whitespace, key order.
         for tampered in (
-            body.replace(b"0130", b"0131"),
+            body.replace(b"0730", b"0731"),
             body + b" ",
             json.dumps(dict(reversed(list(payload.items())))).encode(),
         ):
@@ -571,10 +574,10 @@ class TestWebhookErrors(WebhookCommon):
                     self.post(raw=tampered, signature=good), 401, "bad_signature"
                 )
         self.assertNothingStored(before)
-        self.assertFalse(self.Lead.search([("phone_sanitized", "=", "+14155550130")]))
+        self.assertFalse(self.Lead.search([("phone_sanitized", "=", "+14155550730")]))
 
     def test_rotation_several_v1(self):
-        body = json.dumps(self.event(contact={"phone": "+14155550131"})).encode()
+        body = json.dumps(self.event(contact={"phone": "+14155550731"})).encode()
         now = int(time.time())
         old = sign(body, secret="old-secret", timestamp=now).split(",")[1]
         header = f"{sign(body, timestamp=now)},{old}"
@@ -582,7 +585,7 @@ class TestWebhookErrors(WebhookCommon):
 
     def test_empty_secret_fails_closed(self):
         self.company_a.sudo().leads_webhook_secret = False
-        body = json.dumps(self.event(contact={"phone": "+14155550132"})).encode()
+        body = json.dumps(self.event(contact={"phone": "+14155550732"})).encode()
         for secret in ("", SECRET):
             with mute_logger(CONTROLLER_LOGGER):
                 self.assertError(
@@ -593,7 +596,7 @@ class TestWebhookErrors(WebhookCommon):
         self.assertFalse(verify_signature("", sign(body, secret=""), body))
 
     def test_unknown_company_same_message(self):
-        body = json.dumps(self.event(contact={"phone": "+14155550133"})).encode()
+        body = json.dumps(self.event(contact={"phone": "+14155550733"})).encode()
         unknown = self.assertError(
             self.post(raw=body, company=987654), 404, "unknown_company"
         )
@@ -619,7 +622,7 @@ class TestWebhookErrors(WebhookCommon):
         self.assertError(self.post(raw=body), 413, "too_large")
 
     def test_content_type(self):
-        body = json.dumps(self.event(contact={"phone": "+14155550134"})).encode()
+        body = json.dumps(self.event(contact={"phone": "+14155550734"})).encode()
         for content_type in ("text/plain", "application/x-www-form-urlencoded", ""):
             with self.subTest(content_type):
                 self.assertError(
@@ -648,7 +651,7 @@ class TestWebhookErrors(WebhookCommon):
 
     def test_invalid_payloads(self):
         """A generated set of malformed bodies: 400 naming the field, nothing stored."""
-        ok_contact = {"phone": "+14155550135"}
+        ok_contact = {"phone": "+14155550735"}
         cases = [
             ([], "body"),
             ("string", "body"),
@@ -666,7 +669,7 @@ class TestWebhookErrors(WebhookCommon):
             ({"id": "e1", "type": "call.inbound", "contact": "x"}, "contact"),
             ({"id": "e1", "type": "call.inbound", "contact": []}, "contact"),
             (
-                {"id": "e1", "type": "call.inbound", "contact": {"phone": 4155550100}},
+                {"id": "e1", "type": "call.inbound", "contact": {"phone": 4155550700}},
                 "contact.phone",
             ),
             (
@@ -777,7 +780,7 @@ class TestWebhookErrors(WebhookCommon):
         self.assertEqual(self.Lead.search_count([]), leads_before)
 
     def test_query_string_is_ignored(self):
-        body = json.dumps(self.event(contact={"phone": "+14155550136"})).encode()
+        body = json.dumps(self.event(contact={"phone": "+14155550736"})).encode()
         response = self.url_open(
             self.url() + "?company_id=2&debug=1&x=1",
             data=body,
