@@ -219,6 +219,7 @@ class LeadsInboundEvent(models.Model):
                 now,
                 now,
             ],
+            log_exceptions=False,
         )
         row = self.env.cr.fetchone()
         return self.browse(row[0]) if row else self.browse()

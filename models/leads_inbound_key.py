@@ -38,4 +38,5 @@ class LeadsInboundKey(models.Model):
                 DO UPDATE SET touched = EXCLUDED.touched
                 """,
                 [company.id, key],
+                log_exceptions=False,
             )

@@ -460,6 +460,7 @@ class LeadsLead(models.Model):
         self.env.cr.execute(
             "SELECT id FROM leads_lead WHERE id IN %s FOR UPDATE NOWAIT",
             [tuple(self.ids)],
+            log_exceptions=False,
         )
         self.invalidate_recordset(["partner_id", "converted_date", "stage_id"])
 

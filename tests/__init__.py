@@ -7,3 +7,4 @@ from . import test_leads_ui
 from . import test_leads_conversion
 from . import test_leads_convert_wizard
 from . import test_controller_webhook
+from . import test_webhook_races

@@ -1,0 +1,153 @@
+import re
+import uuid
+
+from odoo.tests import tagged
+from odoo.tests.common import BaseCase
+
+from . import live_server
+
+SIDE_EFFECT = "leads webhook side effects: db={db} event="
+
+
+@tagged("post_install", "-at_install", "-standard", "leads_race", "concurrency")
+class TestWebhookRaces(BaseCase):
+    """Concurrent deliveries against a real 2-worker server (reliability.md D).
+
+    A BaseCase without cursor: it never touches the test database; it builds a scratch
+    database, starts `odoo --workers=2` on loopback, fires 8 requests released
+    by a barrier per scenario, checks the database with psycopg2 and counts the
+    after-commit side effects in the server log. Bounded: about a minute.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server = live_server.LiveServer(workers=2, prefix="leads_race")
+        cls.server.__enter__()
+        cls.addClassCleanup(cls.server.__exit__, None, None, None)
+        cls.run_id = uuid.uuid4().hex[:8]
+
+    def side_effects(self, event_ids):
+        """Number of after-commit side effect runs per event record id."""
+        needle = SIDE_EFFECT.format(db=self.server.db)
+        counts = {}
+        for line in self.server.log_lines(needle):
+            event_id = int(re.search(r"event=(\d+)", line).group(1))
+            counts[event_id] = counts.get(event_id, 0) + 1
+        return {event_id: counts.get(event_id, 0) for event_id in event_ids}
+
+    def fire(self, payloads):
+        results = live_server.fire_together(
+            self.server.webhook, [(payload,) for payload in payloads]
+        )
+        for result in results:
+            self.assertIsInstance(result, tuple, result)
+            status, data, _elapsed = result
+            self.assertEqual(status, 200, data)
+            self.assertTrue(data.get("ok"), data)
+        return [data for _status, data, _elapsed in results]
+
+    def test_1_same_event_eight_times(self):
+        payload = {
+            "id": f"race-same-{self.run_id}",
+            "type": "call.inbound",
+            "contact": {"name": "Same Event", "phone": "+1 415 555 0901"},
+        }
+        answers = self.fire([payload] * 8)
+        self.assertEqual(len({a["event_id"] for a in answers}), 1)
+        self.assertEqual(len({a["lead_id"] for a in answers}), 1)
+        self.assertEqual(sum(not a.get("replayed") for a in answers), 1, answers)
+        rows = self.server.sql(
+            "SELECT count(*) FROM leads_inbound_event WHERE external_id = %s",
+            [payload["id"]],
+        )
+        self.assertEqual(rows[0][0], 1)
+        rows = self.server.sql(
+            "SELECT count(*) FROM leads_lead WHERE phone_sanitized = '+14155550901'"
+        )
+        self.assertEqual(rows[0][0], 1)
+        self.assertEqual(
+            self.side_effects([answers[0]["event_id"]]), {answers[0]["event_id"]: 1}
+        )
+
+    def test_2_different_events_same_new_phone(self):
+        payloads = [
+            {
+                "id": f"race-phone-{self.run_id}-{i}",
+                "type": "sms.inbound" if i % 2 else "call.inbound",
+                "contact": {"phone": "+1 415 555 0902"},
+                "message": f"message {i}",
+            }
+            for i in range(8)
+        ]
+        answers = self.fire(payloads)
+        results = sorted(a["result"] for a in answers)
+        self.assertEqual(results, ["lead_created"] + ["lead_updated"] * 7)
+        self.assertEqual(len({a["lead_id"] for a in answers}), 1)
+        rows = self.server.sql(
+            "SELECT count(*) FROM leads_lead WHERE phone_sanitized = '+14155550902'"
+        )
+        self.assertEqual(rows[0][0], 1, "one lead for one new phone")
+        rows = self.server.sql(
+            "SELECT count(*) FROM leads_inbound_event WHERE external_id LIKE %s",
+            [f"race-phone-{self.run_id}-%"],
+        )
+        self.assertEqual(rows[0][0], 8)
+        # Every SMS text is in the lead's history exactly once.
+        rows = self.server.sql(
+            "SELECT count(*) FROM mail_message WHERE model = 'leads.lead' "
+            "AND res_id = %s AND body LIKE %s",
+            [answers[0]["lead_id"], "%message %"],
+        )
+        self.assertEqual(rows[0][0], 8)
+        counts = self.side_effects([a["event_id"] for a in answers])
+        self.assertEqual(set(counts.values()), {1}, counts)
+
+    def test_3_conversions_of_one_lead(self):
+        created = self.fire(
+            [
+                {
+                    "id": f"race-lead-{self.run_id}",
+                    "type": "call.inbound",
+                    "contact": {"name": "Convert Me", "phone": "+1 415 555 0903"},
+                }
+            ]
+        )[0]
+        lead_id = created["lead_id"]
+        types = [
+            "booking.completed",
+            "package.purchased",
+            "membership.purchased",
+            "transaction.completed",
+        ]
+        payloads = [
+            {
+                "id": f"race-convert-{self.run_id}-{i}",
+                "type": types[i % 4],
+                "lead_id": lead_id,
+                "contact": {"phone": "+1 415 555 0903"},
+            }
+            for i in range(8)
+        ]
+        answers = self.fire(payloads)
+        results = sorted(a["result"] for a in answers)
+        self.assertEqual(results, ["lead_converted"] + ["no_matching_lead"] * 7)
+        rows = self.server.sql(
+            "SELECT partner_id, converted_date IS NOT NULL FROM leads_lead "
+            "WHERE id = %s",
+            [lead_id],
+        )
+        partner_id, converted = rows[0]
+        self.assertTrue(converted)
+        rows = self.server.sql(
+            "SELECT count(*) FROM res_partner WHERE phone_sanitized = '+14155550903'"
+        )
+        self.assertEqual(rows[0][0], 1, "one client")
+        rows = self.server.sql(
+            "SELECT count(*) FROM mail_message WHERE model = 'res.partner' "
+            "AND res_id = %s AND body LIKE %s",
+            [partner_id, "%Converted from the lead%"],
+        )
+        self.assertEqual(rows[0][0], 1, "the conversion is logged once")
+        counts = self.side_effects([a["event_id"] for a in answers])
+        self.assertEqual(set(counts.values()), {1}, counts)
