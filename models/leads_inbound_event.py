@@ -138,7 +138,7 @@ class LeadsInboundEvent(models.Model):
     def _get_runner_env(self, company):
         """Environment of the low-rights technical user, in ``company`` only."""
         runner = self.env.ref("leads_management.user_leads_webhook").sudo()
-        if company not in runner.company_ids:
+        if company.id not in runner._get_company_ids():  # ormcached
             runner.write({"company_ids": [Command.link(company.id)]})
         return self.env(
             user=runner.id,
@@ -508,7 +508,10 @@ class LeadsInboundEvent(models.Model):
         body = Markup("<p>%s</p>") % self._event_summary(data)
         if data["message"]:
             body += Markup("<p>%s</p>") % data["message"]
-        record._message_log(body=body)
+        # The webhook user is the author; no email_from to compute.
+        record._message_log(
+            body=body, author_id=self.env.user.partner_id.id, email_from=False
+        )
 
     @api.model
     def _event_summary(self, data):

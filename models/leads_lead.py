@@ -298,10 +298,19 @@ class LeadsLead(models.Model):
                 "phone": contact["phone"] or False,
                 "email": contact["email"] or False,
                 "company_id": company.id,
-                "channel_id": self.env["leads.channel"]._get_by_code(channel_code).id,
+                "channel_id": self._webhook_channel(channel_code).id,
             }
         )
-        return self.create([vals])
+        # The inbound event's own history entry replaces the creation message
+        # and the tracking of the initial values (half the cost of a create).
+        return self.with_context(tracking_disable=True).create([vals])
+
+    @api.model
+    def _webhook_channel(self, code):
+        # Built-in channels have an xml id (cached lookup, no query).
+        return self.env.ref(
+            f"leads_management.leads_channel_{code}", raise_if_not_found=False
+        ) or self.env["leads.channel"]._get_by_code(code)
 
     def _update_from_webhook(self, data):
         """Complete an open lead with a new event of the same contact."""

@@ -1,0 +1,237 @@
+"""Webhook throughput and latency against a real 2-worker Odoo (not a test).
+
+Usage (after scripts/setup.sh and one scripts/test.sh, which builds the
+template database):
+
+    .venv/bin/python bench/webhooks.py [--seconds 20] [--clients 8]
+
+Creates a scratch database, installs leads_management, starts
+``odoo --workers=2`` on loopback and drives, with the same number of client
+threads each:
+
+1. sustained signed webhook events (new callers, returning callers and ~10 %
+   duplicate deliveries of earlier event ids);
+2. Odoo's ``/web/webclient/version_info`` (JSON-RPC, the cheapest route);
+3. JSON-2 ``POST /json/2/leads.lead/create`` of one lead (API key of admin).
+
+Prints requests/s and p50/p99 latency for each and the ratios against the
+targets (webhooks >= 0.45x version_info's rate and >= 2x JSON-2 create's, p99
+<= 2x version_info's). The database and server are always removed.
+"""
+
+import argparse
+import importlib.util
+import json
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location(
+    "live_server", REPO_ROOT / "tests" / "live_server.py"
+)
+live_server = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(live_server)
+
+
+def post(url, body, headers, timeout=60):
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)
+    start = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status = response.status
+            response.read()
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+        exc.read()
+    return status, time.perf_counter() - start
+
+
+def drive(seconds, clients, make_request):
+    """Run ``make_request(client, i)`` in a loop on every client for ``seconds``."""
+    latencies, statuses, lock = [], {}, threading.Lock()
+    stop_at = time.perf_counter() + seconds
+    barrier = threading.Barrier(clients)
+
+    def client(index):
+        barrier.wait()
+        i = 0
+        while time.perf_counter() < stop_at:
+            status, elapsed = make_request(index, i)
+            i += 1
+            with lock:
+                latencies.append(elapsed)
+                statuses[status] = statuses.get(status, 0) + 1
+
+    start = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    duration = time.perf_counter() - start
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "rate": len(latencies) / duration,
+        "p50": statistics.median(latencies) * 1000,
+        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        "statuses": statuses,
+    }
+
+
+def api_key(server):
+    script = (
+        "key = env['res.users.apikeys'].with_user(env.ref('base.user_admin'))"
+        "._generate('rpc', 'bench', None)\n"
+        "env.cr.commit()\n"
+        "print('APIKEY=' + key)\n"
+    )
+    out = subprocess.run(
+        [
+            server.odoo[0],
+            "shell",
+            *server.odoo[1:],
+            "-d",
+            server.db,
+            "--no-http",
+            "--log-level=warn",
+        ],
+        input=script,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    return next(
+        line.split("=", 1)[1].strip()
+        for line in out.splitlines()
+        if line.startswith("APIKEY=")
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--clients", type=int, default=8)
+    args = parser.parse_args()
+    run = uuid.uuid4().hex[:6]
+
+    with live_server.LiveServer(workers=2, prefix="leads_bench") as server:
+        key = api_key(server)
+        webhook_url = f"{server.base_url}/leads/v1/companies/1/events"
+        sent = []  # (body) of earlier events, for duplicate deliveries
+        types = ["call.inbound", "sms.inbound", "intake_form.submitted"]
+
+        def webhook(client, i):
+            if sent and random.random() < 0.10:
+                body = random.choice(sent)  # duplicate delivery (replay)
+            else:
+                # 70 % new callers, 30 % returning ones (lead updated).
+                number = (
+                    random.randrange(50)
+                    if random.random() < 0.3
+                    else 1000 + client * 100000 + i
+                )
+                payload = {
+                    "id": f"bench-{run}-{client}-{i}",
+                    "type": random.choice(types),
+                    "contact": {
+                        "name": f"Bench {number}",
+                        "phone": f"+1 628 {number:07d}",
+                    },
+                    "message": "Hello from the benchmark",
+                }
+                body = json.dumps(payload).encode()
+                sent.append(body)
+            headers = {
+                "Content-Type": "application/json",
+                "X-Leads-Signature": live_server.sign(body),
+            }
+            return post(webhook_url, body, headers)
+
+        def version_info(client, i):
+            return post(
+                f"{server.base_url}/web/webclient/version_info",
+                b"{}",
+                {"Content-Type": "application/json"},
+            )
+
+        def json2_create(client, i):
+            body = json.dumps(
+                {
+                    "vals_list": [
+                        {
+                            "name": f"RPC {client}-{i}",
+                            "phone": f"+1 629 {client}{i:06d}",
+                        }
+                    ]
+                }
+            ).encode()
+            return post(
+                f"{server.base_url}/json/2/leads.lead/create",
+                body,
+                {"Content-Type": "application/json", "Authorization": f"bearer {key}"},
+            )
+
+        # Warm every worker up first (registry loading, caches).
+        drive(2, args.clients, version_info)
+        results = {
+            "webhook": drive(args.seconds, args.clients, webhook),
+            "version_info": drive(args.seconds / 2, args.clients, version_info),
+            "json2_create": drive(args.seconds / 2, args.clients, json2_create),
+        }
+        retries = len(server.log_lines("tries left"))
+        events = server.sql(
+            "SELECT state, count(*) FROM leads_inbound_event GROUP BY 1"
+        )
+
+    print(f"2 workers, {args.clients} client threads, loopback")
+    for name, res in results.items():
+        print(
+            f"{name:13} {res['requests']:6d} req  {res['rate']:7.1f} req/s  "
+            f"p50 {res['p50']:7.1f} ms  p99 {res['p99']:7.1f} ms  "
+            f"statuses {res['statuses']}"
+        )
+    wh, vi, j2 = results["webhook"], results["version_info"], results["json2_create"]
+    checks = [
+        (
+            "rate vs version_info",
+            wh["rate"] / vi["rate"],
+            ">= 0.45",
+            wh["rate"] / vi["rate"] >= 0.45,
+        ),
+        (
+            "rate vs json2 create",
+            wh["rate"] / j2["rate"],
+            ">= 2",
+            wh["rate"] / j2["rate"] >= 2,
+        ),
+        (
+            "p99 vs version_info",
+            wh["p99"] / vi["p99"],
+            "<= 2",
+            wh["p99"] / vi["p99"] <= 2,
+        ),
+    ]
+    for label, ratio, target, ok in checks:
+        print(
+            f"webhook {label:21} {ratio:6.2f}x  (target {target})  "
+            f"{'OK' if ok else 'MISSED'}"
+        )
+    print(
+        f"serialization retries logged: {retries}; "
+        f"stored events by state: {dict(events)}"
+    )
+    return 0 if all(ok for *_rest, ok in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
