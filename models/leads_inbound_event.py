@@ -180,7 +180,7 @@ class LeadsInboundEvent(models.Model):
                     "This event id was already received with a different body.",
                 )
             return 200, dict(json.loads(event.response or "{}"), replayed=True)
-        event._process(data)
+        event._process(data, company)
         return 200, json.loads(event.response)
 
     def _insert_once(self, company, data, canonical, payload_hash):
@@ -362,10 +362,10 @@ class LeadsInboundEvent(models.Model):
     # Processing
     # ------------------------------------------------------------------
 
-    def _process(self, data):
+    def _process(self, data, company=None):
         """Process the event; store the result (or the failure) and the answer."""
         self.ensure_one()
-        company = self.company_id
+        company = company or self.company_id
         try:
             with self.env.cr.savepoint():
                 result, lead, partner = self._dispatch(company, data)
