@@ -5,6 +5,7 @@ import json
 import time
 from unittest.mock import patch
 
+from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
@@ -481,6 +482,36 @@ class TestWebhookBehaviour(WebhookCommon):
             self.post(self.event(contact={"phone": "+14155550720"})), "lead_created"
         )
         self.assertEqual(self.Lead.browse(data["lead_id"]).create_uid, self.runner)
+
+    # ------------------------------------------------------ event log access
+    @mute_logger("odoo.models", "odoo.addons.base.models.ir_model")
+    def test_event_log_access(self):
+        data = self.assertResult(
+            self.post(self.event(contact={"phone": "+14155550740"})), "lead_created"
+        )
+        event = self.Event.browse(data["event_id"])
+        self.assertTrue(event.with_user(self.manager).read(["payload", "result"]))
+        with self.assertRaises(AccessError):
+            event.with_user(self.internal_user).read(["payload"])
+        with self.assertRaises(AccessError):
+            event.with_user(self.manager).write({"result": "failed"})
+        with self.assertRaises(AccessError):
+            self.Event.with_user(self.manager).create(
+                {
+                    "external_id": "forged",
+                    "event_type": "call.inbound",
+                    "company_id": self.company_a.id,
+                    "received_date": "2026-01-01 00:00:00",
+                }
+            )
+        with self.assertRaises(AccessError):
+            event.with_user(self.internal_user).action_retry()
+        menu = self.env.ref("leads_management.leads_inbound_event_menu")
+        Menu = self.env["ir.ui.menu"]
+        self.assertIn(menu.id, Menu.with_user(self.manager)._visible_menu_ids())
+        self.assertNotIn(
+            menu.id, Menu.with_user(self.internal_user)._visible_menu_ids()
+        )
 
     # ------------------------------------------------------- idempotency
     def test_replay_and_conflict(self):
