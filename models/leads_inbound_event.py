@@ -2,9 +2,11 @@ import datetime
 import hashlib
 import json
 import logging
+import re
 from functools import partial
 
 import psycopg2
+import psycopg2.errors
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -45,6 +47,8 @@ MAX_MESSAGE = 10000
 MAX_OCCURRED_AT = 64
 # Leading characters that turn a cell into a formula in spreadsheets.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Phone-like text ("+1 415 555 0100") is not a formula risk and stays as is.
+PHONE_LIKE = re.compile(r"^[+\-\d\s().]+$")
 # Database errors Odoo retries (a concurrent transaction won): never swallow them.
 RETRYABLE_ERRORS = (ConcurrencyError, psycopg2.OperationalError)
 
@@ -77,7 +81,7 @@ def _check_str(value, field, max_length, required=False):
 
 def _neutralize_formula(value):
     """Text from anonymous senders never starts like a spreadsheet formula."""
-    if value and value.startswith(FORMULA_PREFIXES):
+    if value and value.startswith(FORMULA_PREFIXES) and not PHONE_LIKE.match(value):
         return "'" + value
     return value
 
@@ -371,7 +375,7 @@ class LeadsInboundEvent(models.Model):
                 result, lead, partner = self._dispatch(company, data)
         except RETRYABLE_ERRORS:
             raise
-        except psycopg2.IntegrityError as exc:
+        except psycopg2.errors.UniqueViolation as exc:
             # A concurrent transaction committed the same unique value: let
             # Odoo retry the request, it will see that row.
             raise ConcurrencyError(str(exc)) from exc

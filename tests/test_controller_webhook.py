@@ -474,6 +474,16 @@ class TestWebhookBehaviour(WebhookCommon):
         bodies = " ".join(lead.message_ids.mapped("body"))
         self.assertNotIn("<img", bodies)
         self.assertIn("🐶", bodies)
+        # Phone-like names are not formulas: kept as sent.
+        data = self.assertResult(
+            self.post(
+                self.event(
+                    contact={"name": "+1 (415) 555-0741", "phone": "+14155550741"}
+                )
+            ),
+            "lead_created",
+        )
+        self.assertEqual(self.Lead.browse(data["lead_id"]).name, "+1 (415) 555-0741")
 
     def test_logged_in_caller_changes_nothing(self):
         """auth='public': a session cookie gives the request no extra rights."""
