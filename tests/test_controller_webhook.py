@@ -820,6 +820,19 @@ class TestWebhookErrors(WebhookCommon):
         self.assertNothingStored(before)
         self.assertEqual(self.Lead.search_count([]), leads_before)
 
+    def test_unexpected_error_is_no_500(self):
+        payload = self.event(contact={"phone": "+14155550742"})
+        Event = type(self.env["leads.inbound.event"])
+        before = self.Event.search_count([])
+        with (
+            patch.object(Event, "_validate_payload", side_effect=KeyError("bug")),
+            mute_logger(CONTROLLER_LOGGER),
+        ):
+            response = self.post(payload)
+        error = self.assertError(response, 400, "invalid_payload")
+        self.assertNotIn("bug", error["error"]["message"])
+        self.assertNothingStored(before)
+
     def test_query_string_is_ignored(self):
         body = json.dumps(self.event(contact={"phone": "+14155550736"})).encode()
         response = self.url_open(
