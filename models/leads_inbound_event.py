@@ -390,7 +390,13 @@ class LeadsInboundEvent(models.Model):
                     "result": "failed",
                     "error_message": str(message)[:2000],
                     "response": json.dumps(
-                        {"ok": True, "result": "failed", "event_id": self.id}
+                        {
+                            "ok": True,
+                            "result": "failed",
+                            "lead_id": None,
+                            "partner_id": None,
+                            "event_id": self.id,
+                        }
                     ),
                 }
             )
