@@ -25,6 +25,7 @@
         "data/leads_lifecycle_stage_data.xml",
         "data/leads_action_status_data.xml",
         "data/leads_channel_data.xml",
+        "wizards/leads_settings_views.xml",
         "views/leads_lead_views.xml",
         "views/leads_lifecycle_stage_views.xml",
         "views/leads_action_status_views.xml",

@@ -1,0 +1,3 @@
+from . import leads_settings
+from . import mail_compose_message
+from . import sms_composer
