@@ -160,7 +160,13 @@ class LeadsLead(models.Model):
         return stages.search([], order=stages._order)
 
     @api.depends("phone_sanitized", "email_normalized", "company_id")
+    @api.depends_context("uid")
     def _compute_duplicates(self):
+        if not self._leads_can_list():
+            # Individual scope opens leads by link; it does not discover others.
+            self.duplicate_lead_ids = False
+            self.duplicate_partner_ids = False
+            return
         for lead in self:
             lead.duplicate_lead_ids = lead._find_matching_leads()
             lead.duplicate_partner_ids = lead._find_matching_partners()
@@ -224,7 +230,9 @@ class LeadsLead(models.Model):
                 field = self._fields.get(condition.field_expr.split(".", 1)[0])
                 if field and field.groups:
                     self._check_field_access(field, "read")
-        return super()._search(domain, offset=offset, limit=limit, order=order, **kwargs)
+        return super()._search(
+            domain, offset=offset, limit=limit, order=order, **kwargs
+        )
 
     def _mail_get_operation_for_mail_message_operation(self, message_operation):
         # Editing or deleting notes and tasks needs the Leads task groups

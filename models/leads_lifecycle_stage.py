@@ -31,7 +31,10 @@ class LeadsLifecycleStage(models.Model):
             .sudo()
             .with_context(active_test=False)
             ._read_group(
-                [("stage_id", "in", self.ids), ("company_id", "in", self.env.companies.ids)],
+                [
+                    ("stage_id", "in", self.ids),
+                    ("company_id", "in", self.env.companies.ids),
+                ],
                 ["stage_id"],
                 ["__count"],
             )

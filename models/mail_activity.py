@@ -9,12 +9,16 @@ class MailActivity(models.Model):
         result = super()._check_access(operation)
         if self.env.su or not self:
             return result
-        group = "group_lead_view_tasks" if operation == "read" else "group_lead_edit_tasks"
+        group = (
+            "group_lead_view_tasks" if operation == "read" else "group_lead_edit_tasks"
+        )
         if self.env["leads.lead"]._leads_has_group(group):
             return result
         allowed = result[0] if result else self.browse()
-        forbidden = (self - allowed).sudo().filtered(
-            lambda activity: activity.res_model == "leads.lead"
+        forbidden = (
+            (self - allowed)
+            .sudo()
+            .filtered(lambda activity: activity.res_model == "leads.lead")
         )
         forbidden = self.browse(forbidden.ids)
         if not forbidden:
@@ -31,4 +35,6 @@ class MailActivity(models.Model):
             and not self.env["leads.lead"]._leads_has_group("group_lead_view_tasks")
         ):
             domain = Domain(domain) & Domain("res_model", "!=", "leads.lead")
-        return super()._search(domain, offset=offset, limit=limit, order=order, **kwargs)
+        return super()._search(
+            domain, offset=offset, limit=limit, order=order, **kwargs
+        )

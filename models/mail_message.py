@@ -46,4 +46,6 @@ class MailMessage(models.Model):
             and not self.env["leads.lead"]._leads_has_group("group_lead_view_history")
         ):
             domain = Domain(domain) & Domain("model", "!=", "leads.lead")
-        return super()._search(domain, offset=offset, limit=limit, order=order, **kwargs)
+        return super()._search(
+            domain, offset=offset, limit=limit, order=order, **kwargs
+        )

@@ -30,7 +30,11 @@ class LeadsSecurityCommon(LeadsCommon):
             }
         )
         cls.lead_b = Lead.create(
-            {"name": "Lead B", "phone": "+32 470 12 34 56", "company_id": cls.company_b.id}
+            {
+                "name": "Lead B",
+                "phone": "+32 470 12 34 56",
+                "company_id": cls.company_b.id,
+            }
         )
         cls.lead_c = Lead.create(
             {"name": "Lead C", "email": "c@example.com", "company_id": cls.company_c.id}
@@ -39,13 +43,17 @@ class LeadsSecurityCommon(LeadsCommon):
             "mail.mail_activity_data_call", summary="Call back"
         )
         cls.note_a = cls.lead_a.message_post(
-            body="Prefers mornings", message_type="comment", subtype_xmlid="mail.mt_note"
+            body="Prefers mornings",
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
         )
 
     def as_user(self, user, companies=None):
         companies = companies or user.company_ids
-        return self.env["leads.lead"].with_user(user).with_context(
-            allowed_company_ids=companies.ids
+        return (
+            self.env["leads.lead"]
+            .with_user(user)
+            .with_context(allowed_company_ids=companies.ids)
         )
 
 
@@ -63,8 +71,16 @@ class TestViewScope(LeadsSecurityCommon):
             "edit_info,edit_tasks,delete,add,convert,import,message,call,email,"
             "mass_sms,mass_email,report_export"
         )
-        for groups in ("edit_info", "edit_tasks", "delete", "add", "convert", "import",
-                       "message,email,call", everything_but_view):
+        for groups in (
+            "edit_info",
+            "edit_tasks",
+            "delete",
+            "add",
+            "convert",
+            "import",
+            "message,email,call",
+            everything_but_view,
+        ):
             with self.subTest(groups=groups):
                 user = self.make_user(f"noview_{groups.replace(',', '_')}", groups)
                 Lead = self.as_user(user)
@@ -84,7 +100,9 @@ class TestViewScope(LeadsSecurityCommon):
         user = self.make_user("individual", "view_individual,view_contact")
         Lead = self.as_user(user)
         # Opening a profile from a link reads that record.
-        self.assertEqual(Lead.browse(self.lead_a.id).read(["name"])[0]["name"], "Lead A")
+        self.assertEqual(
+            Lead.browse(self.lead_a.id).read(["name"])[0]["name"], "Lead A"
+        )
         self.assertEqual(
             Lead.browse(self.lead_a.id).web_read({"name": {}, "phone": {}})[0]["phone"],
             "+1 415 555 0100",
@@ -116,7 +134,9 @@ class TestViewScope(LeadsSecurityCommon):
         )
         Lead = self.as_user(user)
         mine = self.lead_a | self.lead_b | self.lead_c
-        self.assertEqual(Lead.search([("id", "in", mine.ids)]), self.lead_a | self.lead_b)
+        self.assertEqual(
+            Lead.search([("id", "in", mine.ids)]), self.lead_a | self.lead_b
+        )
         with self.assertRaises(AccessError):
             Lead.browse(self.lead_c.id).read(["name"])
         # With only business A selected in the switcher, B's leads are hidden too.
@@ -132,7 +152,9 @@ class TestViewScope(LeadsSecurityCommon):
         Lead = self.as_user(user)
         mine = self.lead_a | self.lead_b | self.lead_c
         self.assertEqual(Lead.search([("id", "in", mine.ids)]), mine)
-        self.assertEqual(Lead.browse(self.lead_c.id).read(["name"])[0]["name"], "Lead C")
+        self.assertEqual(
+            Lead.browse(self.lead_c.id).read(["name"])[0]["name"], "Lead C"
+        )
 
     def test_scope_applies_to_every_operation(self):
         user = self.make_user(
@@ -151,7 +173,11 @@ class TestViewScope(LeadsSecurityCommon):
             foreign.activity_schedule("mail.mail_activity_data_todo")
         with self.assertRaises(AccessError):
             self.as_user(user).create(
-                {"name": "Elsewhere", "phone": "4155550199", "company_id": self.company_b.id}
+                {
+                    "name": "Elsewhere",
+                    "phone": "4155550199",
+                    "company_id": self.company_b.id,
+                }
             )
         self.assertEqual(self.lead_b.name, "Lead B")
 
@@ -165,8 +191,13 @@ class TestViewScope(LeadsSecurityCommon):
         )
         public = self.env.ref("base.public_user")
         for user in (portal, public):
-            for model in ("leads.lead", "leads.lifecycle.stage", "leads.action.status",
-                          "leads.channel", "leads.settings"):
+            for model in (
+                "leads.lead",
+                "leads.lifecycle.stage",
+                "leads.action.status",
+                "leads.channel",
+                "leads.settings",
+            ):
                 with self.subTest(user=user.login, model=model):
                     with self.assertRaises(AccessError):
                         self.env[model].with_user(user).search([])
@@ -180,8 +211,11 @@ class TestEditAddDelete(LeadsSecurityCommon):
     def test_read_only_without_edit_groups(self):
         user = self.make_user("viewer", VIEW)
         lead = self.as_user(user).browse(self.lead_a.id)
-        for vals in ({"name": "X"}, {"stage_id": self.stage_opportunity.id},
-                     {"action_status_id": self.status_connected.id}):
+        for vals in (
+            {"name": "X"},
+            {"stage_id": self.stage_opportunity.id},
+            {"action_status_id": self.status_connected.id},
+        ):
             with self.subTest(vals=vals), self.assertRaises(AccessError):
                 lead.write(vals)
         arch = self.as_user(user).get_view(view_type="form")["arch"]
@@ -211,7 +245,9 @@ class TestEditAddDelete(LeadsSecurityCommon):
     def test_edit_tasks_covers_activities_notes_reminders(self):
         user = self.make_user("tasker", VIEW + ",edit_tasks")
         lead = self.as_user(user).browse(self.lead_a.id)
-        activity = lead.activity_schedule("mail.mail_activity_data_todo", summary="Remind")
+        activity = lead.activity_schedule(
+            "mail.mail_activity_data_todo", summary="Remind"
+        )
         activity.write({"summary": "Reminder changed"})
         note = lead.message_post(body="Called", subtype_xmlid="mail.mt_note")
         self.assertTrue(note.is_internal or note.subtype_id.internal)
@@ -282,7 +318,9 @@ class TestFieldGroups(LeadsSecurityCommon):
         self.assertEqual(lead.export_data(["name"])["datas"], [["Lead A"]])
         with self.assertRaises(AccessError):
             lead.export_data(["name", "phone"])
-        no_export = self.make_user("noexport", VIEW + ",report_view,base.group_allow_export")
+        no_export = self.make_user(
+            "noexport", VIEW + ",report_view,base.group_allow_export"
+        )
         with self.assertRaisesRegex(AccessError, "Exporting leads"):
             self.as_user(no_export).browse(self.lead_a.id).export_data(["name"])
 
@@ -290,7 +328,9 @@ class TestFieldGroups(LeadsSecurityCommon):
         user = self.make_user("nohistory", "view_working,view_contact,view_tasks")
         Message = self.env["mail.message"].with_user(user)
         self.assertFalse(
-            Message.search([("model", "=", "leads.lead"), ("res_id", "=", self.lead_a.id)])
+            Message.search(
+                [("model", "=", "leads.lead"), ("res_id", "=", self.lead_a.id)]
+            )
         )
         with self.assertRaises(AccessError):
             self.note_a.with_user(user).read(["body"])
@@ -317,8 +357,10 @@ class TestFieldGroups(LeadsSecurityCommon):
         with self.assertRaises(AccessError):
             self.activity_a.with_user(user).read(["summary"])
         viewer = self.make_user("tasks", VIEW)
-        self.assertEqual(self.activity_a.with_user(viewer).read(["summary"])[0]["summary"],
-                         "Call back")
+        self.assertEqual(
+            self.activity_a.with_user(viewer).read(["summary"])[0]["summary"],
+            "Call back",
+        )
 
 
 class TestCommunication(LeadsSecurityCommon):
@@ -326,11 +368,16 @@ class TestCommunication(LeadsSecurityCommon):
         user = self.make_user("noemail", VIEW + ",edit_tasks")
         lead = self.as_user(user).browse(self.lead_a.id)
         with self.assertRaises(AccessError):
-            lead.message_post(body="Hello", message_type="comment",
-                              subtype_xmlid="mail.mt_comment")
+            lead.message_post(
+                body="Hello", message_type="comment", subtype_xmlid="mail.mt_comment"
+            )
         mailer = self.make_user("emailer", VIEW + ",email")
-        message = self.as_user(mailer).browse(self.lead_a.id).message_post(
-            body="Hello", message_type="comment", subtype_xmlid="mail.mt_comment"
+        message = (
+            self.as_user(mailer)
+            .browse(self.lead_a.id)
+            .message_post(
+                body="Hello", message_type="comment", subtype_xmlid="mail.mt_comment"
+            )
         )
         self.assertEqual(message.model, "leads.lead")
 
@@ -371,16 +418,19 @@ class TestCommunication(LeadsSecurityCommon):
 
     def test_mass_email_needs_mass_email_group(self):
         def composer(user):
-            return self.env["mail.compose.message"].with_user(user).with_context(
-                allowed_company_ids=user.company_ids.ids
-            ).create(
-                {
-                    "composition_mode": "mass_mail",
-                    "model": "leads.lead",
-                    "res_ids": self.lead_a.ids,
-                    "subject": "Spring offer",
-                    "body": "Hello",
-                }
+            return (
+                self.env["mail.compose.message"]
+                .with_user(user)
+                .with_context(allowed_company_ids=user.company_ids.ids)
+                .create(
+                    {
+                        "composition_mode": "mass_mail",
+                        "model": "leads.lead",
+                        "res_ids": self.lead_a.ids,
+                        "subject": "Spring offer",
+                        "body": "Hello",
+                    }
+                )
             )
 
         mailer = self.make_user("mailer_only", VIEW + ",email")
@@ -388,7 +438,9 @@ class TestCommunication(LeadsSecurityCommon):
             composer(mailer).action_send_mail()
         mass = self.make_user("mass_mailer", VIEW + ",mass_email")
         composer(mass).action_send_mail()
-        self.assertTrue(self.env["mail.mail"].sudo().search([("subject", "=", "Spring offer")]))
+        self.assertTrue(
+            self.env["mail.mail"].sudo().search([("subject", "=", "Spring offer")])
+        )
 
     def test_call_needs_group_and_enabled_calling(self):
         caller = self.make_user("caller", VIEW + ",call")
@@ -421,11 +473,15 @@ class TestSettingsAndReports(LeadsSecurityCommon):
         settings.save().action_save()
         self.assertTrue(self.company_a.leads_calling_enabled)
         self.assertFalse(self.company_a.leads_management_enabled)
-        stage = self.env["leads.lifecycle.stage"].with_user(user).create({"name": "New"})
+        stage = (
+            self.env["leads.lifecycle.stage"].with_user(user).create({"name": "New"})
+        )
         self.env["leads.action.status"].with_user(user).create(
             {"name": "Booked", "color": "#FFCC80"}
         )
-        self.env["leads.channel"].with_user(user).create({"name": "Flyer", "code": "flyer"})
+        self.env["leads.channel"].with_user(user).create(
+            {"name": "Flyer", "code": "flyer"}
+        )
         stage.unlink()
         secret = self.company_a.with_user(user).leads_webhook_secret
         self.assertTrue(secret)
@@ -445,8 +501,10 @@ class TestSettingsAndReports(LeadsSecurityCommon):
 
     def test_settings_only_for_own_business(self):
         user = self.make_user("settings_a", "settings", companies=self.company_a)
-        wizard = self.env["leads.settings"].with_user(user).create(
-            {"company_id": self.company_b.id}
+        wizard = (
+            self.env["leads.settings"]
+            .with_user(user)
+            .create({"company_id": self.company_b.id})
         )
         with self.assertRaises(AccessError):
             wizard.action_save()
@@ -476,12 +534,18 @@ class TestManager(LeadsSecurityCommon):
         mine = self.lead_a | self.lead_b | self.lead_c
         self.assertEqual(Lead.search([("id", "in", mine.ids)]), mine)
         lead = Lead.create({"name": "New", "phone": "4155550123"})
-        lead.write({"stage_id": self.stage_opportunity.id, "action_status_id":
-                    self.status_connected.id})
+        lead.write(
+            {
+                "stage_id": self.stage_opportunity.id,
+                "action_status_id": self.status_connected.id,
+            }
+        )
         lead.activity_schedule("mail.mail_activity_data_todo")
         lead.message_post(body="note", subtype_xmlid="mail.mt_note")
         lead._message_sms("hello")
         self.assertTrue(lead.read(["phone", "activity_ids", "message_ids"]))
         Lead.browse(self.lead_b.id).unlink()
         self.assertFalse(self.lead_b.exists())
-        self.env["leads.lifecycle.stage"].with_user(user).create({"name": "Won"}).unlink()
+        self.env["leads.lifecycle.stage"].with_user(user).create(
+            {"name": "Won"}
+        ).unlink()
