@@ -78,7 +78,7 @@ def main(base_url, out, paths, login="admin", password="admin", width=1440, heig
         )
         time.sleep(4)
         for index, path in enumerate(paths):
-            goto(base_url + path, 6)
+            goto(base_url + path, 10)
             shot = call("Page.captureScreenshot", format="png")
             target = out if index == 0 else out.replace(".png", f"-{index}.png")
             with open(target, "wb") as fh:
