@@ -158,7 +158,7 @@ virtualenv() {
         log "Creating virtualenv $venv"
         rm -rf "$venv"
         "$python" -m venv "$venv" || die "python3 -m venv failed: apt-get install python3-venv"
-        "$venv/bin/pip" install -q --upgrade pip >/dev/null
+        "$venv/bin/pip" install -q --upgrade pip >/dev/null 2>&1
         "$venv/bin/pip" install -q -r "$REPO_ROOT/scripts/requirements.txt" 2> >(grep -v "^WARNING: Location" >&2) ||
             die "pip install of scripts/requirements.txt failed."
         touch "$venv/.complete"
