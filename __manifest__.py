@@ -29,6 +29,7 @@
         "views/leads_lifecycle_stage_views.xml",
         "views/leads_action_status_views.xml",
         "views/leads_channel_views.xml",
+        "views/leads_field_views.xml",
         "views/res_config_settings_views.xml",
         "views/leads_management_menus.xml",
     ],
