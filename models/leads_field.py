@@ -170,7 +170,7 @@ class LeadsField(models.Model):
             [("field_name", "=", name), ("id", "not in", self.ids)]
         )
         existing = self.env["leads.lead"]._fields.get(name)
-        if others or (existing and existing.name != self.field_id.name):
+        if others or (existing and existing.name != self.sudo().field_id.name):
             self._raise_name_taken(name)
 
     def _raise_name_taken(self, name):
@@ -188,7 +188,7 @@ class LeadsField(models.Model):
             label = (record.name or "").strip()
             if not label:
                 raise ValidationError(self.env._("A custom lead field needs a label."))
-            own = record.field_id.name
+            own = record.sudo().field_id.name
             for fname, field in self.env["leads.lead"]._fields.items():
                 if fname != own and (field.string or "").lower() == label.lower():
                     raise ValidationError(
@@ -229,6 +229,9 @@ class LeadsField(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # The ACL on leads.field is the gate; the technical records that follow
+        # are written as superuser.
+        self.check_access("create")
         taken = set()
         for vals in vals_list:
             if not vals.get("field_name") and vals.get("name"):
@@ -256,11 +259,17 @@ class LeadsField(models.Model):
                         )
                     )
         old_types = {record.id: record.field_type for record in self}
+        # Refuse before anything is written, so that a refusal changes nothing.
+        for record in self.filtered("field_id"):
+            if "field_type" in vals and vals["field_type"] != record.field_type:
+                record._check_type_change(vals["field_type"])
+            if "selection_options" in vals and record.field_type == "selection":
+                record._check_removed_options(vals["selection_options"])
         res = super().write(vals)
         if "field_type" in vals:
             for record in self:
                 if record.field_id and old_types[record.id] != record.field_type:
-                    record._change_type(old_types[record.id])
+                    record._change_type()
         if "selection_options" in vals or "field_type" in vals:
             for record in self.filtered(lambda r: r.field_type == "selection"):
                 record._sync_selection_options()
@@ -287,10 +296,31 @@ class LeadsField(models.Model):
     # The technical field on leads.lead
     # ------------------------------------------------------------------
 
-    def _get_option_labels(self):
+    def _get_option_labels(self, text=None):
         self.ensure_one()
-        lines = (self.selection_options or "").splitlines()
+        if text is None:
+            text = self.selection_options
+        lines = (text or "").splitlines()
         return [line.strip() for line in lines if line.strip()]
+
+    def _check_removed_options(self, text):
+        """Refuse to remove an option that leads still use."""
+        self.ensure_one()
+        labels = self._get_option_labels(text)
+        for selection in self.sudo().field_id.selection_ids:
+            if selection.name in labels:
+                continue
+            count = self._count_values(value=selection.value)
+            if count:
+                raise UserError(
+                    self.env._(
+                        "The option %(option)s of %(label)s is used by %(count)s "
+                        "lead(s): change their value before removing it.",
+                        option=selection.name,
+                        label=self.name,
+                        count=count,
+                    )
+                )
 
     def _create_technical_field(self):
         self.ensure_one()
@@ -324,18 +354,7 @@ class LeadsField(models.Model):
         current = {sel.name: sel for sel in field.selection_ids}
         labels = self._get_option_labels()
         removed = field.selection_ids.filtered(lambda s: s.name not in labels)
-        for selection in removed:
-            count = self._count_values(value=selection.value)
-            if count:
-                raise UserError(
-                    self.env._(
-                        "The option %(option)s of %(label)s is used by %(count)s "
-                        "lead(s): change their value before removing it.",
-                        option=selection.name,
-                        label=self.name,
-                        count=count,
-                    )
-                )
+        self._check_removed_options(self.selection_options)
         removed.unlink()
         used_keys = set(field.selection_ids.exists().mapped("value"))
         Selection = self.env["ir.model.fields.selection"].sudo()
@@ -365,7 +384,7 @@ class LeadsField(models.Model):
         column = SQL.identifier(self.field_name)
         if value is not None:
             condition = SQL("%s = %s", column, value)
-        elif self.field_id.ttype == "boolean":
+        elif self.sudo().field_id.ttype == "boolean":
             condition = SQL("%s IS TRUE", column)
         else:
             condition = SQL("%s IS NOT NULL", column)
@@ -375,13 +394,11 @@ class LeadsField(models.Model):
         )
         return count
 
-    def _change_type(self, old_type):
-        """Recreate the technical field with the new type; keep the values when
-        the conversion is safe, refuse when values would be lost."""
+    def _check_type_change(self, new_type):
+        """Refuse a type change that would lose the values of some leads."""
         self.ensure_one()
-        new_type = self.field_type
+        old_type = self.sudo().field_id.ttype
         count = self._count_values()
-        keep_values = bool(count)
         if count and (old_type, new_type) not in SAFE_CONVERSIONS:
             types = dict(self._fields["field_type"]._description_selection(self.env))
             raise UserError(
@@ -395,6 +412,13 @@ class LeadsField(models.Model):
                     count=count,
                 )
             )
+
+    def _change_type(self):
+        """Recreate the technical field with the new type, keeping the values
+        (converted by PostgreSQL) when _check_type_change allowed it."""
+        self.ensure_one()
+        self._check_type_change(self.field_type)
+        keep_values = bool(self._count_values())
         name = self.field_name
         old_field = self.sudo().field_id
         backup = f"{name[:50]}__old_value"
@@ -470,12 +494,12 @@ class LeadsField(models.Model):
         for view_type, (xmlid, parent_xmlid) in CUSTOM_VIEWS.items():
             arch = getattr(records, f"_build_{view_type}_arch")()
             arch = etree.tostring(arch, pretty_print=True, encoding="unicode")
-            view = self.env.ref(f"leads_management.{xmlid}", raise_if_not_found=False)
+            view = View.env.ref(f"leads_management.{xmlid}", raise_if_not_found=False)
             if view:
                 if view.arch_db != arch:
                     view.write({"arch": arch, "active": True})
                 continue
-            parent = self.env.ref(parent_xmlid)
+            parent = View.env.ref(parent_xmlid)
             view = View.create(
                 {
                     "name": f"leads.lead.view.{view_type}.custom_fields",
