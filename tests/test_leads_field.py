@@ -1,7 +1,7 @@
 from lxml import etree
 
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import sql
 
 from .common import LeadsCommon
@@ -372,3 +372,21 @@ class TestLeadsFieldAccess(LeadsFieldCommon):
             [("model", "=", "leads.lead"), ("state", "=", "manual")]
         )
         self.assertEqual(manual.mapped("name"), ["x_pet_name"])
+
+
+@tagged("post_install", "-at_install", "leads_tour")
+class TestLeadsFieldTour(HttpCase, LeadsFieldCommon):
+    def test_field_tour(self):
+        admin = self.env.ref("base.user_admin")
+        admin.write(
+            {"company_ids": [(4, self.company_a.id)], "company_id": self.company_a.id}
+        )
+        lead = self.create_lead(name="Tour Field Lead")
+        self.start_tour(
+            "/odoo/action-leads_management.leads_field_action",
+            "leads_management_field_tour",
+            login="admin",
+        )
+        field = self.env["leads.field"].search([("field_name", "=", "x_pet_breed")])
+        self.assertEqual(field.field_id.state, "manual")
+        self.assertEqual(lead.x_pet_breed, "Labrador")
