@@ -1,2 +1,2 @@
 from . import models
-from .hooks import _post_init_hook
+from .hooks import _post_init_hook, _uninstall_hook

@@ -45,5 +45,6 @@
         ],
     },
     "post_init_hook": "_post_init_hook",
+    "uninstall_hook": "_uninstall_hook",
     "installable": True,
 }

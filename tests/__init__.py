@@ -5,3 +5,4 @@ from . import test_leads_access
 from . import test_leads_settings
 from . import test_leads_ui
 from . import test_leads_field
+from . import test_leads_field_uninstall
