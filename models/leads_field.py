@@ -86,6 +86,9 @@ class LeadsField(models.Model):
         string="Type",
         required=True,
         default="char",
+        help="Once leads have values, the type can only change without loss: whole "
+        "number to decimal number, number to text, single-line to multi-line text "
+        "and back. Other changes need the values to be cleared first.",
     )
     selection_options = fields.Text(
         string="Options",
@@ -281,6 +284,15 @@ class LeadsField(models.Model):
         if {"name", "sequence", "field_type", "selection_options"} & set(vals):
             self._regenerate_views()
         return res
+
+    def copy_data(self, default=None):
+        vals_list = super().copy_data(default=default)
+        return [
+            dict(vals, name=self.env._("%s (copy)", record.name))
+            if "name" not in (default or {})
+            else vals
+            for record, vals in zip(self, vals_list, strict=True)
+        ]
 
     def unlink(self):
         technical_fields = self.sudo().field_id

@@ -27,7 +27,7 @@ log "Installing leads_management into $DB"
 "$ODOO" -c "$CONF" -d "$DB" -i leads_management --stop-after-init --http-port=0 \
     >"$LOG" 2>&1 || { tail -40 "$LOG"; die "Install failed."; }
 
-log "Creating custom lead fields with data, then uninstalling"
+log "Creating custom lead fields with data"
 "$ODOO" shell -c "$CONF" -d "$DB" --http-port=0 --log-level=warn >>"$LOG" 2>&1 <<'PY' ||
 Field = env["leads.field"]
 Field.create([
@@ -45,6 +45,21 @@ env["ir.filters"].create({
     "name": "Dogs", "model_id": "leads.lead", "domain": "[('x_species', '=', 'dog')]",
 })
 env.cr.commit()
+PY
+    { tail -40 "$LOG"; die "Creating custom fields failed."; }
+
+log "Updating the module: custom fields and their views survive, without warnings"
+update_log="$BUILD_DIR/test-logs/uninstall-update.log"
+"$ODOO" -c "$CONF" -d "$DB" -u leads_management --stop-after-init --http-port=0 \
+    >"$update_log" 2>&1 || { tail -40 "$update_log"; die "Update failed."; }
+if grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ (WARNING|ERROR|CRITICAL) ' "$update_log" |
+    grep -v 'Running as user .root. is a security risk'; then
+    die "The update log above has warnings or errors (full log: $update_log)."
+fi
+[ "$(q "select count(*) from ir_ui_view where arch_db::text like '%x\_species%'")" -ge 2 ] ||
+    die "The custom fields' views did not survive the update."
+
+"$ODOO" shell -c "$CONF" -d "$DB" --http-port=0 --log-level=warn >>"$LOG" 2>&1 <<'PY' ||
 env["ir.module.module"].search([("name", "=", "leads_management")]).button_immediate_uninstall()
 PY
     { tail -40 "$LOG"; die "Uninstall failed."; }

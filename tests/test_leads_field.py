@@ -330,6 +330,27 @@ class TestLeadsFieldAccess(LeadsFieldCommon):
             field.with_user(self.fields_viewer).unlink()
         self.assertNotIn("x_other", self.env["leads.lead"]._fields)
 
+    def test_access_group_opens_fields_management(self):
+        field = self.create_field("Pet Name")
+        Fields = self.env(user=self.fields_viewer)["leads.field"]
+        views = Fields.get_views([(False, "list"), (False, "form"), (False, "search")])
+        self.assertIn("field_name", views["models"]["leads.field"]["fields"])
+        spec = {
+            "name": {},
+            "field_name": {},
+            "field_type": {},
+            "field_id": {"fields": {"display_name": {}}},
+        }
+        [values] = field.with_user(self.fields_viewer).web_read(spec)
+        self.assertEqual(values["field_name"], "x_pet_name")
+        self.assertEqual(values["field_id"]["id"], field.field_id.id)
+
+    def test_copy(self):
+        copy = self.create_field("Pet Name", user=self.fields_editor).copy()
+        self.assertEqual(copy.name, "Pet Name (copy)")
+        self.assertEqual(copy.field_name, "x_pet_name_copy")
+        self.assertEqual(copy.field_id.sudo().name, "x_pet_name_copy")
+
     def test_edit_group_creates_and_edits_but_cannot_delete(self):
         self.assertFalse(self.fields_editor._is_admin())
         field = self.create_field(
