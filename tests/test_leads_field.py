@@ -1,5 +1,6 @@
 from lxml import etree
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import sql
@@ -260,8 +261,19 @@ class TestLeadsField(LeadsFieldCommon):
                 },
             ]
         )
+        export = self.env["ir.exports"].create(
+            {
+                "name": "Pets",
+                "resource": "leads.lead",
+                "export_fields": [
+                    Command.create({"name": "name"}),
+                    Command.create({"name": "x_pet_name"}),
+                ],
+            }
+        )
         technical_field = pet.field_id
         pet.unlink()
+        self.assertEqual(export.export_fields.mapped("name"), ["name"])
         self.assertFalse(technical_field.exists())
         self.assertNotIn("x_pet_name", self.env["leads.lead"]._fields)
         self.assertFalse(sql.column_exists(self.env.cr, "leads_lead", "x_pet_name"))
@@ -370,7 +382,16 @@ class TestLeadsFieldAccess(LeadsFieldCommon):
     def test_delete_group_deletes(self):
         self.assertFalse(self.fields_deleter._is_admin())
         field = self.create_field("Pet Name", user=self.fields_deleter)
+        favourite = self.env["ir.filters"].create(
+            {
+                "name": "Rex",
+                "model_id": "leads.lead",
+                "domain": "[('x_pet_name', '=', 'Rex')]",
+                "user_ids": [self.manager.id],
+            }
+        )
         field.unlink()
+        self.assertFalse(favourite.exists())
         self.assertNotIn("x_pet_name", self.env["leads.lead"]._fields)
 
     def test_menu_visible_to_fields_users_only(self):
