@@ -251,6 +251,7 @@ class LeadsField(models.Model):
         return records
 
     def write(self, vals):
+        self.check_access("write")
         if "field_name" in vals:
             for record in self:
                 if record.field_id and vals["field_name"] != record.field_name:
@@ -295,6 +296,7 @@ class LeadsField(models.Model):
         ]
 
     def unlink(self):
+        self.check_access("unlink")
         technical_fields = self.sudo().field_id
         names = self.mapped("field_name")
         res = super().unlink()
@@ -369,7 +371,7 @@ class LeadsField(models.Model):
         self._check_removed_options(self.selection_options)
         removed.unlink()
         used_keys = set(field.selection_ids.exists().mapped("value"))
-        Selection = self.env["ir.model.fields.selection"].sudo()
+        new_options = []
         for sequence, label in enumerate(labels):
             if label in current and current[label].exists():
                 if current[label].sequence != sequence:
@@ -381,7 +383,7 @@ class LeadsField(models.Model):
                 counter += 1
                 key = f"{base}_{counter}"
             used_keys.add(key)
-            Selection.create(
+            new_options.append(
                 {
                     "field_id": field.id,
                     "value": key,
@@ -389,6 +391,8 @@ class LeadsField(models.Model):
                     "sequence": sequence,
                 }
             )
+        if new_options:
+            self.env["ir.model.fields.selection"].sudo().create(new_options)
 
     def _count_values(self, value=None):
         """Number of leads (archived included) with a value for this field."""
