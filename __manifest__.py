@@ -30,6 +30,7 @@
         "views/leads_lifecycle_stage_views.xml",
         "views/leads_action_status_views.xml",
         "views/leads_channel_views.xml",
+        "views/leads_field_views.xml",
         "views/res_config_settings_views.xml",
         "views/leads_management_menus.xml",
     ],
@@ -45,5 +46,6 @@
         ],
     },
     "post_init_hook": "_post_init_hook",
+    "uninstall_hook": "_uninstall_hook",
     "installable": True,
 }

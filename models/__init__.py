@@ -1,5 +1,6 @@
 from . import leads_action_status
 from . import leads_channel
+from . import leads_field
 from . import leads_lifecycle_stage
 from . import leads_lead
 from . import mail_activity

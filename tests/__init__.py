@@ -5,3 +5,5 @@ from . import test_leads_security
 from . import test_leads_settings
 from . import test_leads_ui
 from . import test_leads_demo
+from . import test_leads_field
+from . import test_leads_field_uninstall
