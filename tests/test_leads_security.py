@@ -549,3 +549,41 @@ class TestManager(LeadsSecurityCommon):
         self.env["leads.lifecycle.stage"].with_user(user).create(
             {"name": "Won"}
         ).unlink()
+
+
+class TestOtherPaths(LeadsSecurityCommon):
+    """P02: the other ways a lead of another business could leak."""
+
+    def test_foreign_leads_through_every_read_path(self):
+        user = self.make_user(
+            "paths", VIEW + ",report_export", companies=self.company_a
+        )
+        Lead = self.as_user(user)
+        names = [name for _id, name in Lead.name_search("Lead")]
+        self.assertIn("Lead A", names)
+        self.assertNotIn("Lead B", names)
+        groups = Lead.formatted_read_group([], ["company_id"], ["__count"])
+        self.assertEqual({g["company_id"][0] for g in groups}, {self.company_a.id})
+        with self.assertRaises(AccessError):
+            Lead.browse(self.lead_b.id).export_data(["name"])
+        with self.assertRaises(AccessError):
+            Lead.browse(self.lead_b.id).web_read({"name": {}})
+        foreign_messages = (
+            self.env["mail.message"]
+            .with_user(user)
+            .search([("model", "=", "leads.lead"), ("res_id", "=", self.lead_b.id)])
+        )
+        self.assertFalse(foreign_messages)
+        with self.assertRaises(AccessError):
+            Lead.browse(self.lead_b.id).read(["message_ids"])
+
+    def test_partner_related_leads(self):
+        partner = self.env["res.partner"].create({"name": "Client"})
+        (self.lead_a | self.lead_b).sudo().write({"partner_id": partner.id})
+        working = self.make_user("rel_working", VIEW, companies=self.company_a)
+        self.assertEqual(partner.with_user(working).lead_ids, self.lead_a)
+        self.assertEqual(partner.with_user(working).lead_count, 1)
+        nobody = self.make_user("rel_nobody", "")
+        with self.assertRaises(AccessError):
+            partner.with_user(nobody).read(["lead_ids"])
+        self.assertNotIn("lead_ids", partner.with_user(nobody).fields_get())
