@@ -142,8 +142,10 @@ postgres() {
         log "Creating PostgreSQL role $DB_USER"
         if [ "$(id -u)" = 0 ]; then
             su postgres -c "createuser -s '$DB_USER'"
-        else
+        elif command -v sudo >/dev/null 2>&1; then
             sudo -u postgres createuser -s "$DB_USER"
+        else
+            die "No PostgreSQL role for $DB_USER. As root, run: su postgres -c 'createuser -s $DB_USER'"
         fi
     fi
 }
