@@ -57,6 +57,7 @@ fetch_odoo() {
             -o "Dir::State::Status=/dev/null"
             -o "APT::Get::List-Cleanup=0"
             -o "Debug::NoLocking=1"
+            -o "APT::Sandbox::User=$(id -un)"
         )
         # The suite's Release may be signed by keys newer than this machine's
         # keyring; the package's checksum still comes from the Packages index.
@@ -65,8 +66,9 @@ fetch_odoo() {
                 -qq update 2>>"$apt_dir/update.err" || continue
             apt_opts+=(-o "APT::Get::AllowUnauthenticated=1")
         fi
+        # awk reads everything: an early exit would SIGPIPE apt-cache (pipefail).
         version=$(apt-cache "${apt_opts[@]}" show odoo-19 2>/dev/null |
-            awk '/^Version:/ {print $2; exit}')
+            awk '/^Version:/ && !v {v = $2} END {print v}')
         case "$version" in
         "$ODOO_SERIES"*) ;;
         *) continue ;;
