@@ -6,6 +6,7 @@ Each extra path argument adds one screenshot (out-1.png, out-2.png, ...).
 """
 
 import base64
+import os
 import json
 import shutil
 import subprocess
@@ -17,7 +18,7 @@ import urllib.request
 import websocket
 
 
-def main(base_url, out, paths, login="admin", password="admin", width=1440, height=900):
+def main(base_url, out, paths, login=None, password=None, width=1440, height=900):
     profile = tempfile.mkdtemp(prefix="leads-shot-")
     port = 9333
     browser = subprocess.Popen(
@@ -90,4 +91,11 @@ def main(base_url, out, paths, login="admin", password="admin", width=1440, heig
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], sys.argv[3:] or ["/odoo/leads"])
+    login = os.environ.get("LOGIN", "admin")
+    main(
+        sys.argv[1],
+        sys.argv[2],
+        sys.argv[3:] or ["/odoo/leads"],
+        login,
+        os.environ.get("PASSWORD", login),
+    )
