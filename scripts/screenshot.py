@@ -6,8 +6,8 @@ Each extra path argument adds one screenshot (out-1.png, out-2.png, ...).
 """
 
 import base64
-import os
 import json
+import os
 import shutil
 import subprocess
 import sys
