@@ -1,4 +1,4 @@
 from . import controllers
 from . import models
 from . import wizards
-from .hooks import _post_init_hook
+from .hooks import _post_init_hook, _uninstall_hook

@@ -3,6 +3,10 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
+from odoo.orm.domains import DomainAnd, DomainCondition
+
+GROUP_CONTACT = "leads_management.group_lead_view_contact"
+GROUP_TASKS = "leads_management.group_lead_view_tasks"
 
 CONVERSION_TRIGGERS = [
     ("manual", "Manual"),
@@ -24,6 +28,10 @@ class LeadsLead(models.Model):
     ]
     _order = "id desc"
     _primary_email = "email"
+    # Posting and scheduling need only read access on the lead: the Leads groups
+    # decide who may log notes, send messages and plan tasks (mail_message.py,
+    # mail_activity.py), independently of the right to edit the lead itself.
+    _mail_post_access = "read"
     _check_company_auto = True
     _track_duration_field = "stage_id"
 
@@ -35,12 +43,29 @@ class LeadsLead(models.Model):
         help="The person or pet owner who got in touch. A call without a name is "
         "named after the phone number.",
     )
-    phone = fields.Char(tracking=True)
-    email = fields.Char(tracking=True)
+    phone = fields.Char(tracking=True, groups=GROUP_CONTACT)
+    email = fields.Char(tracking=True, groups=GROUP_CONTACT)
     # phone_sanitized (E.164) comes from mail.thread.phone and email_normalized
     # from mail.thread.blacklist; both are stored and indexed for deduplication.
-    phone_sanitized = fields.Char(index="btree_not_null")
-    email_normalized = fields.Char(index="btree_not_null")
+    # Every field that reveals the contact is restricted like phone and email.
+    phone_sanitized = fields.Char(index="btree_not_null", groups=GROUP_CONTACT)
+    email_normalized = fields.Char(index="btree_not_null", groups=GROUP_CONTACT)
+    phone_mobile_search = fields.Char(groups=GROUP_CONTACT)
+    phone_sanitized_blacklisted = fields.Boolean(groups=GROUP_CONTACT)
+    phone_blacklisted = fields.Boolean(groups=GROUP_CONTACT)
+    is_blacklisted = fields.Boolean(groups=GROUP_CONTACT)
+    message_bounce = fields.Integer(groups=GROUP_CONTACT)
+    # Tasks (activities) are visible only to users allowed to see them.
+    activity_ids = fields.One2many(groups=GROUP_TASKS)
+    activity_state = fields.Selection(groups=GROUP_TASKS)
+    activity_user_id = fields.Many2one(groups=GROUP_TASKS)
+    activity_type_id = fields.Many2one(groups=GROUP_TASKS)
+    activity_type_icon = fields.Char(groups=GROUP_TASKS)
+    activity_date_deadline = fields.Date(groups=GROUP_TASKS)
+    my_activity_date_deadline = fields.Date(groups=GROUP_TASKS)
+    activity_summary = fields.Char(groups=GROUP_TASKS)
+    activity_exception_decoration = fields.Selection(groups=GROUP_TASKS)
+    activity_exception_icon = fields.Char(groups=GROUP_TASKS)
     company_id = fields.Many2one(
         "res.company",
         string="Business",
@@ -115,11 +140,18 @@ class LeadsLead(models.Model):
     active = fields.Boolean(default=True, tracking=True)
     description = fields.Html(string="Notes")
     duplicate_lead_ids = fields.Many2many(
-        "leads.lead", compute="_compute_duplicates", string="Matching Leads"
+        "leads.lead",
+        compute="_compute_duplicates",
+        string="Matching Leads",
+        groups=GROUP_CONTACT,
     )
     duplicate_partner_ids = fields.Many2many(
-        "res.partner", compute="_compute_duplicates", string="Matching Clients"
+        "res.partner",
+        compute="_compute_duplicates",
+        string="Matching Clients",
+        groups=GROUP_CONTACT,
     )
+    can_call = fields.Boolean(compute="_compute_can_call")
 
     # ------------------------------------------------------------------
     # Defaults, group expand and computes
@@ -127,13 +159,96 @@ class LeadsLead(models.Model):
 
     @api.model
     def _read_group_expand_stage_ids(self, stages, domain):
-        return stages.search([], order=stages._order)
+        # Every column shows, empty or not: stages are a handful of records.
+        return stages.search([], order=stages._order)  # pylint: disable=no-search-all
 
     @api.depends("phone_sanitized", "email_normalized", "company_id")
+    @api.depends_context("uid")
     def _compute_duplicates(self):
+        if not self._leads_can_list():
+            # Individual scope opens leads by link; it does not discover others.
+            self.duplicate_lead_ids = False
+            self.duplicate_partner_ids = False
+            return
         for lead in self:
             lead.duplicate_lead_ids = lead._find_matching_leads()
             lead.duplicate_partner_ids = lead._find_matching_partners()
+
+    @api.depends("company_id.leads_calling_enabled")
+    @api.depends_context("uid")
+    def _compute_can_call(self):
+        allowed = self._leads_has_group("group_lead_call")
+        for lead in self:
+            lead.can_call = allowed and lead.company_id.leads_calling_enabled
+
+    # ------------------------------------------------------------------
+    # Access: the Leads groups beyond what ACLs and record rules express
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _leads_has_group(self, group):
+        return self.env.su or self.env.user.has_group(f"leads_management.{group}")
+
+    @api.model
+    def _leads_check_group(self, group, message):
+        if not self._leads_has_group(group):
+            raise AccessError(message)
+
+    @api.model
+    def _leads_can_list(self):
+        """Individual scope opens leads by link only: no list, no search."""
+        return self._leads_has_group("group_lead_view_working")
+
+    @api.model
+    def _is_id_lookup(self, domain):
+        """Whether ``domain`` only narrows down ids the caller already holds."""
+        domain = Domain(domain)
+        conditions = domain.children if isinstance(domain, DomainAnd) else [domain]
+        return any(
+            isinstance(cond, DomainCondition)
+            and cond.field_expr == "id"
+            and cond.operator in ("in", "=")
+            for cond in conditions
+        )
+
+    @api.model
+    def _search(self, domain, offset=0, limit=None, order=None, **kwargs):
+        if not self.env.su and not kwargs.get("bypass_access"):
+            if (
+                not self._leads_can_list()
+                and self._leads_has_group("group_lead_view_individual")
+                and not self._is_id_lookup(domain)
+            ):
+                raise AccessError(
+                    self.env._(
+                        "Your role lets you open single lead profiles from their "
+                        "links only; searching and listing leads needs View at "
+                        "Working Businesses."
+                    )
+                )
+            # Fields searched through a method (phone_mobile_search, activity
+            # state, ...) are rewritten before Odoo checks field access: check
+            # every restricted field named in the domain here.
+            for condition in Domain(domain).iter_conditions():
+                field = self._fields.get(condition.field_expr.split(".", 1)[0])
+                if field and field.groups:
+                    self._check_field_access(field, "read")
+        return super()._search(
+            domain, offset=offset, limit=limit, order=order, **kwargs
+        )
+
+    def _mail_get_operation_for_mail_message_operation(self, message_operation):
+        # Editing or deleting notes and tasks needs the Leads task groups
+        # (checked in mail_message.py and mail_activity.py), not edit access to
+        # the lead's details.
+        return dict.fromkeys(self, "read")
+
+    def export_data(self, fields_to_export):
+        self._leads_check_group(
+            "group_lead_report_export",
+            self.env._("Exporting leads needs the Leads Reports export permission."),
+        )
+        return super().export_data(fields_to_export)
 
     # ------------------------------------------------------------------
     # Constraints
@@ -141,7 +256,9 @@ class LeadsLead(models.Model):
 
     @api.constrains("phone", "email")
     def _check_contact(self):
-        for lead in self:
+        # sudo: the rule holds whoever edits the lead, with or without the
+        # right to see its contact details.
+        for lead in self.sudo():
             if not (lead.phone or "").strip() and not (lead.email or "").strip():
                 raise ValidationError(
                     self.env._(
@@ -198,6 +315,14 @@ class LeadsLead(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # Adding needs the Leads section (view working or all), not only the
+        # ACL of the Add group; checked before anything is prepared.
+        self._leads_check_group(
+            "group_lead_view_working",
+            self.env._(
+                "Adding leads needs View at Working Businesses or All Businesses."
+            ),
+        )
         vals_list = [self._prepare_create_vals(dict(vals)) for vals in vals_list]
         self._check_leads_enabled(vals_list)
         return super().create(vals_list)
@@ -265,21 +390,35 @@ class LeadsLead(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
+    def _leads_can_add_here(self):
+        return (
+            self.env.company.leads_management_enabled
+            and self._leads_has_group("group_lead_add")
+            and self._leads_can_list()
+        )
+
+    @api.model
     def _get_view_cache_key(self, view_id=None, view_type="form", **options):
         key = super()._get_view_cache_key(view_id, view_type, **options)
-        return (*key, self.env.company.leads_management_enabled)
+        return (
+            *key,
+            self._leads_can_add_here(),
+            self._leads_has_group("group_lead_view_tasks"),
+        )
 
     @api.model
     def _get_view(self, view_id=None, view_type="form", **options):
         arch, view = super()._get_view(view_id, view_type, **options)
-        if view_type in ("kanban", "list", "form") and not (
-            self.env.company.leads_management_enabled
-        ):
-            # Leads Management off: no Add Lead button, no quick create. Existing
-            # leads keep every other action.
+        if view_type in ("kanban", "list", "form") and not self._leads_can_add_here():
+            # Leads Management off, or no right to add: no Add Lead button, no
+            # quick create. Existing leads keep every other action.
             arch.set("create", "0")
             if view_type == "kanban":
                 arch.set("quick_create", "0")
+        if view_type == "kanban" and not self._leads_has_group("group_lead_view_tasks"):
+            # The activity progress bar would read the restricted task fields.
+            for node in arch.xpath("//progressbar"):
+                node.getparent().remove(node)
         return arch, view
 
     # ------------------------------------------------------------------
@@ -475,11 +614,14 @@ class LeadsLead(models.Model):
 
     def _prepare_partner_vals(self):
         self.ensure_one()
+        # sudo: the client gets the lead's contact details, whether or not the
+        # converting user may see them (checked in _check_convert_access).
+        lead = self.sudo()
         return {
-            "name": self.name,
-            "phone": self.phone,
-            "email": self.email,
-            "company_id": self.company_id.id,
+            "name": lead.name,
+            "phone": lead.phone,
+            "email": lead.email,
+            "company_id": lead.company_id.id,
         }
 
     def _custom_field_values(self):
@@ -491,7 +633,7 @@ class LeadsLead(models.Model):
                 continue
             if field.type in ("one2many", "many2many", "binary"):
                 continue
-            value = self[fname]
+            value = self.sudo()[fname]  # copied into the client's history
             if value is False or value is None or value == "":
                 continue
             if field.type == "many2one":
@@ -594,6 +736,32 @@ class LeadsLead(models.Model):
             "view_mode": "list,form",
             "domain": [("id", "in", self.duplicate_partner_ids.ids)],
         }
+
+    # ------------------------------------------------------------------
+    # Communication
+    # ------------------------------------------------------------------
+
+    def action_call(self):
+        """Call the lead from the browser (tel: link) and log the call."""
+        self.ensure_one()
+        self.check_access("read")
+        self._leads_check_group(
+            "group_lead_call", self.env._("Your role does not allow calling leads.")
+        )
+        if not self.company_id.leads_calling_enabled:
+            raise UserError(
+                self.env._(
+                    "Calling from the web is not enabled for %(company)s.",
+                    company=self.company_id.name,
+                )
+            )
+        number = self.sudo().phone_sanitized or self.sudo().phone
+        if not number:
+            raise UserError(self.env._("This lead has no phone number to call."))
+        self.sudo()._message_log(
+            body=self.env._("%(user)s called the lead.", user=self.env.user.name)
+        )
+        return {"type": "ir.actions.act_url", "url": f"tel:{number}", "target": "self"}
 
     # ------------------------------------------------------------------
     # Mail

@@ -24,10 +24,20 @@ class LeadsLifecycleStage(models.Model):
     lead_count = fields.Integer(compute="_compute_lead_count", string="Leads")
 
     def _compute_lead_count(self):
+        # sudo: settings managers need not see leads; count those of the
+        # businesses selected in the company switcher.
         counts = dict(
             self.env["leads.lead"]
+            .sudo()
             .with_context(active_test=False)
-            ._read_group([("stage_id", "in", self.ids)], ["stage_id"], ["__count"])
+            ._read_group(
+                [
+                    ("stage_id", "in", self.ids),
+                    ("company_id", "in", self.env.companies.ids),
+                ],
+                ["stage_id"],
+                ["__count"],
+            )
         )
         for stage in self:
             stage.lead_count = counts.get(stage, 0)

@@ -5,10 +5,15 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     lead_ids = fields.One2many(
-        "leads.lead", "partner_id", string="Leads", groups="base.group_user"
+        "leads.lead",
+        "partner_id",
+        string="Leads",
+        groups="leads_management.group_lead_view_working",
     )
     lead_count = fields.Integer(
-        compute="_compute_lead_count", string="Lead Count", groups="base.group_user"
+        compute="_compute_lead_count",
+        string="Lead Count",
+        groups="leads_management.group_lead_view_working",
     )
 
     def _compute_lead_count(self):

@@ -7,7 +7,7 @@ DB="${LEADS_DB:-leads_dev}"
 
 # Fingerprint of the module's files: when it changes, the module is updated.
 fingerprint=$(cd "$REPO_ROOT" && git ls-files -co --exclude-standard -- \
-    ':!bench' ':!scripts' ':!.ci' ':!tests' | sort | xargs cat 2>/dev/null | sha256sum | cut -c1-16)
+    ':!bench' ':!scripts' ':!.ci' ':!tests' ':!docs' ':!*.md' | sort | xargs cat 2>/dev/null | sha256sum | cut -c1-16)
 stamp="$BUILD_DIR/$DB.installed"
 
 if ! psql -h "$PG_HOST" -U "$DB_USER" -d "$DB" -tAc \

@@ -7,6 +7,7 @@ Each extra path argument adds one screenshot (out-1.png, out-2.png, ...).
 
 import base64
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -17,7 +18,7 @@ import urllib.request
 import websocket
 
 
-def main(base_url, out, paths, login="admin", password="admin", width=1440, height=900):
+def main(base_url, out, paths, login=None, password=None, width=1440, height=900):
     profile = tempfile.mkdtemp(prefix="leads-shot-")
     port = 9333
     browser = subprocess.Popen(
@@ -78,7 +79,7 @@ def main(base_url, out, paths, login="admin", password="admin", width=1440, heig
         )
         time.sleep(4)
         for index, path in enumerate(paths):
-            goto(base_url + path, 6)
+            goto(base_url + path, 10)
             shot = call("Page.captureScreenshot", format="png")
             target = out if index == 0 else out.replace(".png", f"-{index}.png")
             with open(target, "wb") as fh:
@@ -90,4 +91,11 @@ def main(base_url, out, paths, login="admin", password="admin", width=1440, heig
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], sys.argv[3:] or ["/odoo/leads"])
+    login = os.environ.get("LOGIN", "admin")
+    main(
+        sys.argv[1],
+        sys.argv[2],
+        sys.argv[3:] or ["/odoo/leads"],
+        login,
+        os.environ.get("PASSWORD", login),
+    )

@@ -57,6 +57,7 @@ fetch_odoo() {
             -o "Dir::State::Status=/dev/null"
             -o "APT::Get::List-Cleanup=0"
             -o "Debug::NoLocking=1"
+            -o "APT::Sandbox::User=$(id -un)"
         )
         # The suite's Release may be signed by keys newer than this machine's
         # keyring; the package's checksum still comes from the Packages index.
@@ -65,8 +66,9 @@ fetch_odoo() {
                 -qq update 2>>"$apt_dir/update.err" || continue
             apt_opts+=(-o "APT::Get::AllowUnauthenticated=1")
         fi
+        # awk reads everything: an early exit would SIGPIPE apt-cache (pipefail).
         version=$(apt-cache "${apt_opts[@]}" show odoo-19 2>/dev/null |
-            awk '/^Version:/ {print $2; exit}')
+            awk '/^Version:/ && !v {v = $2} END {print v}')
         case "$version" in
         "$ODOO_SERIES"*) ;;
         *) continue ;;
@@ -142,8 +144,10 @@ postgres() {
         log "Creating PostgreSQL role $DB_USER"
         if [ "$(id -u)" = 0 ]; then
             su postgres -c "createuser -s '$DB_USER'"
-        else
+        elif command -v sudo >/dev/null 2>&1; then
             sudo -u postgres createuser -s "$DB_USER"
+        else
+            die "No PostgreSQL role for $DB_USER. As root, run: su postgres -c 'createuser -s $DB_USER'"
         fi
     fi
 }
@@ -158,7 +162,7 @@ virtualenv() {
         log "Creating virtualenv $venv"
         rm -rf "$venv"
         "$python" -m venv "$venv" || die "python3 -m venv failed: apt-get install python3-venv"
-        "$venv/bin/pip" install -q --upgrade pip >/dev/null
+        "$venv/bin/pip" install -q --upgrade pip >/dev/null 2>&1
         "$venv/bin/pip" install -q -r "$REPO_ROOT/scripts/requirements.txt" 2> >(grep -v "^WARNING: Location" >&2) ||
             die "pip install of scripts/requirements.txt failed."
         touch "$venv/.complete"

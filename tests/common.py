@@ -53,6 +53,23 @@ class LeadsCommon(BaseCommon):
         cls.channel_manual = cls.env.ref("leads_management.leads_channel_manual")
 
     @classmethod
+    def make_user(cls, login, groups, companies=None):
+        """A real user holding exactly ``groups`` (short names, comma separated)."""
+        companies = companies or cls.company_a
+        xmlids = ["base.group_user"] + [
+            g if "." in g else f"leads_management.group_lead_{g}"
+            for g in groups.split(",")
+            if g
+        ]
+        return new_test_user(
+            cls.env,
+            login=login,
+            groups=",".join(xmlids),
+            company_id=companies[0].id,
+            company_ids=companies.ids,
+        )
+
+    @classmethod
     def _lead_env(cls, user, company):
         return cls.env(user=user, context=dict(allowed_company_ids=[company.id]))
 

@@ -1,4 +1,5 @@
 from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
 
 from .common import LeadsCommon
 
@@ -17,3 +18,71 @@ class TestLeadsDashboardTour(HttpCase, LeadsCommon):
         self.start_tour("/odoo/leads", "leads_management_dashboard_tour", login="admin")
         self.assertEqual(lead.stage_id, self.stage_opportunity)
         self.assertEqual(lead.action_status_id, self.status_connected)
+
+
+@tagged("post_install", "-at_install", "leads_tour", "security")
+class TestLeadsScopeOverHttp(HttpCase, LeadsCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.individual = cls.make_user(
+            "individual_http", "view_individual,view_contact"
+        )
+        cls.individual.password = "individual_http"
+        cls.working = cls.make_user("working_http", "view_working,view_contact,call")
+        cls.working.password = "working_http"
+        cls.lead = cls.create_lead_cls("Linked Lead", cls.company_a)
+        cls.foreign = cls.create_lead_cls("Foreign Lead", cls.company_b)
+
+    @classmethod
+    def create_lead_cls(cls, name, company):
+        return cls.env["leads.lead"].create(
+            {"name": name, "phone": "+1 415 555 0142", "company_id": company.id}
+        )
+
+    def test_individual_scope_has_no_leads_menu(self):
+        self.start_tour(
+            f"/odoo/leads.lead/{self.lead.id}",
+            "leads_management_individual_scope_tour",
+            login="individual_http",
+        )
+
+    def _call_kw(self, model, method, args, kwargs=None):
+        return self.url_open(
+            f"/web/dataset/call_kw/{model}/{method}",
+            json={
+                "jsonrpc": "2.0",
+                "method": "call",
+                "params": {
+                    "model": model,
+                    "method": method,
+                    "args": args,
+                    "kwargs": kwargs or {},
+                },
+            },
+        ).json()
+
+    @mute_logger("odoo.http")
+    def test_rpc_refusals(self):
+        self.authenticate("individual_http", "individual_http")
+        answer = self._call_kw(
+            "leads.lead", "web_search_read", [[]], {"specification": {"name": {}}}
+        )
+        self.assertEqual(answer["error"]["data"]["name"], "odoo.exceptions.AccessError")
+        answer = self._call_kw(
+            "leads.lead", "web_read", [[self.lead.id]], {"specification": {"name": {}}}
+        )
+        self.assertEqual(answer["result"][0]["name"], "Linked Lead")
+
+        self.authenticate("working_http", "working_http")
+        # A public method called over RPC with a foreign business's lead id.
+        answer = self._call_kw("leads.lead", "action_call", [[self.foreign.id]])
+        self.assertEqual(answer["error"]["data"]["name"], "odoo.exceptions.AccessError")
+        answer = self._call_kw("leads.lead", "read", [[self.foreign.id], ["name"]])
+        self.assertEqual(answer["error"]["data"]["name"], "odoo.exceptions.AccessError")
+        answer = self._call_kw(
+            "leads.lead", "web_search_read", [[]], {"specification": {"name": {}}}
+        )
+        names = [record["name"] for record in answer["result"]["records"]]
+        self.assertIn("Linked Lead", names)
+        self.assertNotIn("Foreign Lead", names)

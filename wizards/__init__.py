@@ -1,1 +1,4 @@
 from . import leads_convert_wizard
+from . import leads_settings
+from . import mail_compose_message
+from . import sms_composer

@@ -50,7 +50,10 @@ class LeadsConvertWizard(models.TransientModel):
         for wizard in self:
             partners = self.env["res.partner"]
             for lead in wizard.lead_ids:
-                partners |= lead._find_matching_partners()
+                # sudo: matching uses the lead's phone and email, which the
+                # user may not see; only clients the user can read are shown.
+                partners |= lead.sudo()._find_matching_partners()
+            partners = partners.with_env(self.env)._filtered_access("read")
             wizard.partner_id = partners[:1] if len(partners) == 1 else False
 
     @api.depends("partner_id")

@@ -1,0 +1,589 @@
+"""Access groups of contract section 4, proven with the users who must be refused.
+
+Every test acts as a real restricted user (``new_test_user`` + ``with_user``)
+through the ORM paths the web client and RPC use.
+"""
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, tagged
+
+from .common import LeadsCommon
+
+VIEW = "view_working,view_contact,view_history,view_tasks"
+
+
+@tagged("post_install", "-at_install", "security")
+class LeadsSecurityCommon(LeadsCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_c = cls.env["res.company"].create(
+            {"name": "Paws Spa C", "country_id": cls.env.ref("base.us").id}
+        )
+        Lead = cls.env["leads.lead"]
+        cls.lead_a = Lead.create(
+            {
+                "name": "Lead A",
+                "phone": "+1 415 555 0100",
+                "email": "a@example.com",
+                "company_id": cls.company_a.id,
+            }
+        )
+        cls.lead_b = Lead.create(
+            {
+                "name": "Lead B",
+                "phone": "+32 470 12 34 56",
+                "company_id": cls.company_b.id,
+            }
+        )
+        cls.lead_c = Lead.create(
+            {"name": "Lead C", "email": "c@example.com", "company_id": cls.company_c.id}
+        )
+        cls.activity_a = cls.lead_a.activity_schedule(
+            "mail.mail_activity_data_call", summary="Call back"
+        )
+        cls.note_a = cls.lead_a.message_post(
+            body="Prefers mornings",
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+        )
+
+    def as_user(self, user, companies=None):
+        companies = companies or user.company_ids
+        return (
+            self.env["leads.lead"]
+            .with_user(user)
+            .with_context(allowed_company_ids=companies.ids)
+        )
+
+
+class TestViewScope(LeadsSecurityCommon):
+    def test_no_view_group_sees_nothing(self):
+        user = self.make_user("nogroup", "")
+        Lead = self.as_user(user)
+        with self.assertRaises(AccessError):
+            Lead.search([])
+        with self.assertRaises(AccessError):
+            Lead.browse(self.lead_a.id).read(["name"])
+
+    def test_permission_groups_without_view_grant_nothing(self):
+        everything_but_view = (
+            "edit_info,edit_tasks,delete,add,convert,import,message,call,email,"
+            "mass_sms,mass_email,report_export"
+        )
+        for groups in (
+            "edit_info",
+            "edit_tasks",
+            "delete",
+            "add",
+            "convert",
+            "import",
+            "message,email,call",
+            everything_but_view,
+        ):
+            with self.subTest(groups=groups):
+                user = self.make_user(f"noview_{groups.replace(',', '_')}", groups)
+                Lead = self.as_user(user)
+                lead = Lead.browse(self.lead_a.id)
+                self.assertFalse(Lead.search([]) if Lead.has_access("read") else Lead)
+                with self.assertRaises(AccessError):
+                    lead.read(["name"])
+                with self.assertRaises(AccessError):
+                    lead.write({"name": "Hacked"})
+                with self.assertRaises(AccessError):
+                    lead.unlink()
+                with self.assertRaises(AccessError):
+                    Lead.create({"name": "New", "phone": "4155550199"})
+        self.assertEqual(self.lead_a.name, "Lead A")
+
+    def test_individual_scope_opens_by_link_only(self):
+        user = self.make_user("individual", "view_individual,view_contact")
+        Lead = self.as_user(user)
+        # Opening a profile from a link reads that record.
+        self.assertEqual(
+            Lead.browse(self.lead_a.id).read(["name"])[0]["name"], "Lead A"
+        )
+        self.assertEqual(
+            Lead.browse(self.lead_a.id).web_read({"name": {}, "phone": {}})[0]["phone"],
+            "+1 415 555 0100",
+        )
+        # Searching, listing, grouping and name search are refused.
+        for call in (
+            lambda: Lead.search([]),
+            lambda: Lead.search([("name", "ilike", "Lead")]),
+            lambda: Lead.search_count([]),
+            lambda: Lead.web_search_read([], {"name": {}}),
+            lambda: Lead.formatted_read_group([], ["stage_id"], ["__count"]),
+            lambda: Lead.name_search("Lead"),
+        ):
+            with self.assertRaisesRegex(AccessError, "single lead profiles"):
+                call()
+        # Narrowing down known ids is what opening a link does.
+        self.assertEqual(Lead.search([("id", "in", self.lead_a.ids)]), self.lead_a)
+        # Other businesses stay out of reach.
+        with self.assertRaises(AccessError):
+            Lead.browse(self.lead_b.id).read(["name"])
+        # Individual scope cannot add, even with the Add group.
+        adder = self.make_user("individual_add", "view_individual,add,view_contact")
+        with self.assertRaisesRegex(AccessError, "Adding leads needs View at Working"):
+            self.as_user(adder).create({"name": "New", "phone": "4155550199"})
+
+    def test_working_scope_is_the_users_businesses(self):
+        user = self.make_user(
+            "working", "view_working", companies=self.company_a | self.company_b
+        )
+        Lead = self.as_user(user)
+        mine = self.lead_a | self.lead_b | self.lead_c
+        self.assertEqual(
+            Lead.search([("id", "in", mine.ids)]), self.lead_a | self.lead_b
+        )
+        with self.assertRaises(AccessError):
+            Lead.browse(self.lead_c.id).read(["name"])
+        # With only business A selected in the switcher, B's leads are hidden too.
+        only_a = self.as_user(user, self.company_a)
+        self.assertEqual(only_a.search([("id", "in", mine.ids)]), self.lead_a)
+        groups = Lead.formatted_read_group(
+            [("id", "in", mine.ids)], ["company_id"], ["__count"]
+        )
+        self.assertEqual(len(groups), 2)
+
+    def test_all_scope_is_every_business(self):
+        user = self.make_user("all", "view_all", companies=self.company_a)
+        Lead = self.as_user(user)
+        mine = self.lead_a | self.lead_b | self.lead_c
+        self.assertEqual(Lead.search([("id", "in", mine.ids)]), mine)
+        self.assertEqual(
+            Lead.browse(self.lead_c.id).read(["name"])[0]["name"], "Lead C"
+        )
+
+    def test_scope_applies_to_every_operation(self):
+        user = self.make_user(
+            "working_full",
+            "view_working,view_contact,edit_info,delete,add,edit_tasks",
+            companies=self.company_a,
+        )
+        foreign = self.as_user(user).browse(self.lead_b.id)
+        with self.assertRaises(AccessError):
+            foreign.write({"name": "Hacked"})
+        with self.assertRaises(AccessError):
+            foreign.unlink()
+        with self.assertRaises(AccessError):
+            foreign.message_post(body="hi", subtype_xmlid="mail.mt_note")
+        with self.assertRaises(AccessError):
+            foreign.activity_schedule("mail.mail_activity_data_todo")
+        with self.assertRaises(AccessError):
+            self.as_user(user).create(
+                {
+                    "name": "Elsewhere",
+                    "phone": "4155550199",
+                    "company_id": self.company_b.id,
+                }
+            )
+        self.assertEqual(self.lead_b.name, "Lead B")
+
+    def test_portal_and_public_get_nothing(self):
+        portal = self.env["res.users"].create(
+            {
+                "name": "Portal",
+                "login": "leads_portal",
+                "group_ids": [(6, 0, [self.env.ref("base.group_portal").id])],
+            }
+        )
+        public = self.env.ref("base.public_user")
+        for user in (portal, public):
+            for model in (
+                "leads.lead",
+                "leads.lifecycle.stage",
+                "leads.action.status",
+                "leads.channel",
+                "leads.settings",
+            ):
+                with self.subTest(user=user.login, model=model):
+                    with self.assertRaises(AccessError):
+                        self.env[model].with_user(user).search([])
+            with self.assertRaises(AccessError):
+                self.lead_a.with_user(user).read(["name"])
+            with self.assertRaises(AccessError):
+                self.lead_a.with_user(user).message_post(body="spam")
+
+
+class TestEditAddDelete(LeadsSecurityCommon):
+    def test_read_only_without_edit_groups(self):
+        user = self.make_user("viewer", VIEW)
+        lead = self.as_user(user).browse(self.lead_a.id)
+        for vals in (
+            {"name": "X"},
+            {"stage_id": self.stage_opportunity.id},
+            {"action_status_id": self.status_connected.id},
+        ):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                lead.write(vals)
+        arch = self.as_user(user).get_view(view_type="form")["arch"]
+        self.assertIn('edit="False"', arch)
+        self.assertIn('create="0"', arch)
+
+    def test_edit_info_covers_details_stage_status(self):
+        user = self.make_user("editor", VIEW + ",edit_info")
+        lead = self.as_user(user).browse(self.lead_a.id)
+        lead.write(
+            {
+                "name": "Renamed",
+                "phone": "+1 415 555 0111",
+                "stage_id": self.stage_opportunity.id,
+                "action_status_id": self.status_connected.id,
+            }
+        )
+        self.assertEqual(self.lead_a.stage_id, self.stage_opportunity)
+        # ...but not tasks and notes.
+        with self.assertRaises(AccessError):
+            lead.activity_schedule("mail.mail_activity_data_todo", summary="Nope")
+        with self.assertRaises(AccessError):
+            lead.message_post(body="note", subtype_xmlid="mail.mt_note")
+        with self.assertRaises(AccessError):
+            self.activity_a.with_user(user).unlink()
+
+    def test_edit_tasks_covers_activities_notes_reminders(self):
+        user = self.make_user("tasker", VIEW + ",edit_tasks")
+        lead = self.as_user(user).browse(self.lead_a.id)
+        activity = lead.activity_schedule(
+            "mail.mail_activity_data_todo", summary="Remind"
+        )
+        activity.write({"summary": "Reminder changed"})
+        note = lead.message_post(body="Called", subtype_xmlid="mail.mt_note")
+        self.assertTrue(note.is_internal or note.subtype_id.internal)
+        activity.unlink()
+        self.activity_a.with_user(user).action_feedback(feedback="Done")
+        self.assertFalse(self.activity_a.active, "marked done")
+        self.assertTrue(self.activity_a.date_done)
+        # Tasks do not open the lead's details.
+        with self.assertRaises(AccessError):
+            lead.write({"name": "X"})
+
+    def test_add_needs_working_scope_and_enabled_business(self):
+        user = self.make_user("adder", VIEW + ",add")
+        lead = self.as_user(user).create({"name": "Walk-in", "phone": "4155550155"})
+        self.assertEqual(lead.company_id, self.company_a)
+        viewer = self.make_user("notadder", VIEW)
+        with self.assertRaises(AccessError):
+            self.as_user(viewer).create({"name": "Walk-in", "phone": "4155550155"})
+        arch = self.as_user(user).get_view(view_type="kanban")["arch"]
+        self.assertNotIn('create="0"', arch)
+        off = self.make_user("adder_off", VIEW + ",add", companies=self.company_off)
+        with self.assertRaisesRegex(UserError, "turned off"):
+            self.as_user(off).create({"name": "Walk-in", "phone": "4155550155"})
+
+    def test_delete_removes_lead_and_activities(self):
+        user = self.make_user("deleter", VIEW + ",delete")
+        lead = self.as_user(user).browse(self.lead_a.id)
+        activity_ids = self.lead_a.activity_ids.ids
+        self.assertTrue(activity_ids)
+        lead.unlink()
+        self.assertFalse(self.lead_a.exists())
+        self.assertFalse(self.env["mail.activity"].browse(activity_ids).exists())
+        self.assertFalse(
+            self.env["mail.message"].search(
+                [("model", "=", "leads.lead"), ("res_id", "=", self.lead_a.id)]
+            )
+        )
+        viewer = self.make_user("notdeleter", VIEW)
+        with self.assertRaises(AccessError):
+            self.as_user(viewer).browse(self.lead_b.id).unlink()
+
+
+class TestFieldGroups(LeadsSecurityCommon):
+    def test_contact_hidden_without_view_contact(self):
+        user = self.make_user("nocontact", "view_working,view_history,view_tasks")
+        Lead = self.as_user(user)
+        lead = Lead.browse(self.lead_a.id)
+        self.assertEqual(lead.read(["name"])[0]["name"], "Lead A")
+        for fname in ("phone", "email", "phone_sanitized", "email_normalized"):
+            with self.subTest(field=fname):
+                with self.assertRaises(AccessError):
+                    lead.read([fname])
+                with self.assertRaises(AccessError):
+                    Lead.search([(fname, "!=", False)])
+                self.assertNotIn(fname, Lead.fields_get())
+        with self.assertRaises(AccessError):
+            Lead.search([("phone_mobile_search", "=", "4155550100")])
+        with self.assertRaises(AccessError):
+            lead.web_read({"phone": {}})
+        for view_type in ("form", "list", "kanban", "search"):
+            arch = Lead.get_view(view_type=view_type)["arch"]
+            self.assertNotIn('name="phone"', arch, view_type)
+            self.assertNotIn('name="email"', arch, view_type)
+
+    def test_export_follows_field_groups_and_report_export(self):
+        exporter = self.make_user("exporter", "view_working,report_export")
+        lead = self.as_user(exporter).browse(self.lead_a.id)
+        self.assertEqual(lead.export_data(["name"])["datas"], [["Lead A"]])
+        with self.assertRaises(AccessError):
+            lead.export_data(["name", "phone"])
+        no_export = self.make_user(
+            "noexport", VIEW + ",report_view,base.group_allow_export"
+        )
+        with self.assertRaisesRegex(AccessError, "Exporting leads"):
+            self.as_user(no_export).browse(self.lead_a.id).export_data(["name"])
+
+    def test_history_hidden_without_view_history(self):
+        user = self.make_user("nohistory", "view_working,view_contact,view_tasks")
+        Message = self.env["mail.message"].with_user(user)
+        self.assertFalse(
+            Message.search(
+                [("model", "=", "leads.lead"), ("res_id", "=", self.lead_a.id)]
+            )
+        )
+        with self.assertRaises(AccessError):
+            self.note_a.with_user(user).read(["body"])
+        self.assertFalse(self.as_user(user).browse(self.lead_a.id).message_ids)
+        # With the group the same message reads fine.
+        viewer = self.make_user("history", VIEW)
+        self.assertIn(
+            "Prefers mornings",
+            self.note_a.with_user(viewer).read(["body"])[0]["body"],
+        )
+
+    def test_tasks_hidden_without_view_tasks(self):
+        user = self.make_user("notasks", "view_working,view_contact,view_history")
+        Activity = self.env["mail.activity"].with_user(user)
+        self.assertFalse(Activity.search([("res_model", "=", "leads.lead")]))
+        with self.assertRaises(AccessError):
+            self.activity_a.with_user(user).read(["summary"])
+        with self.assertRaises(AccessError):
+            self.as_user(user).browse(self.lead_a.id).read(["activity_ids"])
+        with self.assertRaises(AccessError):
+            self.as_user(user).search([("activity_state", "=", "planned")])
+        # Even a task assigned to the user stays hidden.
+        self.activity_a.user_id = user
+        with self.assertRaises(AccessError):
+            self.activity_a.with_user(user).read(["summary"])
+        viewer = self.make_user("tasks", VIEW)
+        self.assertEqual(
+            self.activity_a.with_user(viewer).read(["summary"])[0]["summary"],
+            "Call back",
+        )
+
+
+class TestCommunication(LeadsSecurityCommon):
+    def test_email_needs_email_group(self):
+        user = self.make_user("noemail", VIEW + ",edit_tasks")
+        lead = self.as_user(user).browse(self.lead_a.id)
+        with self.assertRaises(AccessError):
+            lead.message_post(
+                body="Hello", message_type="comment", subtype_xmlid="mail.mt_comment"
+            )
+        mailer = self.make_user("emailer", VIEW + ",email")
+        message = (
+            self.as_user(mailer)
+            .browse(self.lead_a.id)
+            .message_post(
+                body="Hello", message_type="comment", subtype_xmlid="mail.mt_comment"
+            )
+        )
+        self.assertEqual(message.model, "leads.lead")
+
+    def test_sms_needs_message_group(self):
+        user = self.make_user("nosms", VIEW + ",edit_tasks,email")
+        with self.assertRaises(AccessError):
+            self.as_user(user).browse(self.lead_a.id)._message_sms("Hi there")
+        texter = self.make_user("texter", VIEW + ",message")
+        message = self.as_user(texter).browse(self.lead_a.id)._message_sms("Hi there")
+        self.assertEqual(message.message_type, "sms")
+
+    def _sms_composer(self, user, leads, mode):
+        return Form(
+            self.env["sms.composer"]
+            .with_user(user)
+            .with_context(
+                active_model="leads.lead",
+                active_ids=leads.ids,
+                default_res_model="leads.lead",
+                default_res_ids=leads.ids,
+                default_composition_mode=mode,
+                allowed_company_ids=user.company_ids.ids,
+            )
+        )
+
+    def test_mass_sms_needs_mass_sms_group(self):
+        leads = self.lead_a
+        texter = self.make_user("texter_only", VIEW + ",message")
+        with self._sms_composer(texter, leads, "mass") as form:
+            form.body = "Promo"
+        with self.assertRaisesRegex(AccessError, "mass SMS"):
+            form.record.action_send_sms()
+        mass = self.make_user("mass_texter", VIEW + ",mass_sms")
+        with self._sms_composer(mass, leads, "mass") as form:
+            form.body = "Promo"
+        form.record.action_send_sms()
+        self.assertTrue(self.env["sms.sms"].search([("body", "=", "Promo")]))
+
+    def test_mass_email_needs_mass_email_group(self):
+        def composer(user):
+            return (
+                self.env["mail.compose.message"]
+                .with_user(user)
+                .with_context(allowed_company_ids=user.company_ids.ids)
+                .create(
+                    {
+                        "composition_mode": "mass_mail",
+                        "model": "leads.lead",
+                        "res_ids": self.lead_a.ids,
+                        "subject": "Spring offer",
+                        "body": "Hello",
+                    }
+                )
+            )
+
+        mailer = self.make_user("mailer_only", VIEW + ",email")
+        with self.assertRaisesRegex(AccessError, "mass emails"):
+            composer(mailer).action_send_mail()
+        mass = self.make_user("mass_mailer", VIEW + ",mass_email")
+        composer(mass).action_send_mail()
+        self.assertTrue(
+            self.env["mail.mail"].sudo().search([("subject", "=", "Spring offer")])
+        )
+
+    def test_call_needs_group_and_enabled_calling(self):
+        caller = self.make_user("caller", VIEW + ",call")
+        lead = self.as_user(caller).browse(self.lead_a.id)
+        self.assertFalse(lead.can_call)
+        with self.assertRaisesRegex(UserError, "not enabled"):
+            lead.action_call()
+        self.company_a.leads_calling_enabled = True
+        lead.invalidate_recordset(["can_call"])
+        self.assertTrue(lead.can_call)
+        action = lead.action_call()
+        self.assertEqual(action["url"], "tel:+14155550100")
+        other = self.make_user("nocaller", VIEW)
+        other_lead = self.as_user(other).browse(self.lead_a.id)
+        self.assertFalse(other_lead.can_call)
+        with self.assertRaises(AccessError):
+            other_lead.action_call()
+        # A public method called with a foreign id is refused.
+        with self.assertRaises(AccessError):
+            self.as_user(caller).browse(self.lead_b.id).action_call()
+
+
+class TestSettingsAndReports(LeadsSecurityCommon):
+    def test_settings_managers_are_not_administrators(self):
+        user = self.make_user("settings", "settings")
+        self.assertFalse(user._is_admin())
+        settings = Form(self.env["leads.settings"].with_user(user))
+        settings.leads_calling_enabled = True
+        settings.leads_management_enabled = False
+        settings.save().action_save()
+        self.assertTrue(self.company_a.leads_calling_enabled)
+        self.assertFalse(self.company_a.leads_management_enabled)
+        stage = (
+            self.env["leads.lifecycle.stage"].with_user(user).create({"name": "New"})
+        )
+        self.env["leads.action.status"].with_user(user).create(
+            {"name": "Booked", "color": "#FFCC80"}
+        )
+        self.env["leads.channel"].with_user(user).create(
+            {"name": "Flyer", "code": "flyer"}
+        )
+        stage.unlink()
+        secret = self.company_a.with_user(user).leads_webhook_secret
+        self.assertTrue(secret)
+
+    def test_others_cannot_manage_settings(self):
+        user = self.make_user("manager_like", VIEW + ",edit_info,add,delete")
+        with self.assertRaises(AccessError):
+            self.env["leads.settings"].with_user(user).create({})
+        with self.assertRaises(AccessError):
+            self.env["leads.lifecycle.stage"].with_user(user).create({"name": "New"})
+        with self.assertRaises(AccessError):
+            self.status_connected.with_user(user).write({"color": "#000000"})
+        with self.assertRaises(AccessError):
+            self.channel_call.with_user(user).write({"name": "Phone"})
+        with self.assertRaises(AccessError):
+            self.company_a.with_user(user).read(["leads_webhook_secret"])
+
+    def test_settings_only_for_own_business(self):
+        user = self.make_user("settings_a", "settings", companies=self.company_a)
+        wizard = (
+            self.env["leads.settings"]
+            .with_user(user)
+            .create({"company_id": self.company_b.id})
+        )
+        with self.assertRaises(AccessError):
+            wizard.action_save()
+
+    def test_report_menu_and_action(self):
+        Menu = self.env["ir.ui.menu"]
+        report_menu = self.env.ref("leads_management.leads_menu_insights")
+        reporter = self.make_user("reporter", "view_working,report_view")
+        viewer = self.make_user("plain_viewer", "view_working")
+        self.assertIn(report_menu.id, Menu.with_user(reporter)._visible_menu_ids())
+        self.assertNotIn(report_menu.id, Menu.with_user(viewer)._visible_menu_ids())
+
+    def test_menus_follow_scope(self):
+        Menu = self.env["ir.ui.menu"]
+        root = self.env.ref("leads_management.leads_menu_root")
+        dashboard = self.env.ref("leads_management.leads_lead_menu")
+        individual = self.make_user("menu_individual", "view_individual,view_contact")
+        working = self.make_user("menu_working", "view_working")
+        self.assertNotIn(root.id, Menu.with_user(individual)._visible_menu_ids())
+        self.assertIn(dashboard.id, Menu.with_user(working)._visible_menu_ids())
+
+
+class TestManager(LeadsSecurityCommon):
+    def test_manager_does_everything_everywhere(self):
+        user = self.make_user("boss", "manager", companies=self.company_a)
+        Lead = self.as_user(user)
+        mine = self.lead_a | self.lead_b | self.lead_c
+        self.assertEqual(Lead.search([("id", "in", mine.ids)]), mine)
+        lead = Lead.create({"name": "New", "phone": "4155550123"})
+        lead.write(
+            {
+                "stage_id": self.stage_opportunity.id,
+                "action_status_id": self.status_connected.id,
+            }
+        )
+        lead.activity_schedule("mail.mail_activity_data_todo")
+        lead.message_post(body="note", subtype_xmlid="mail.mt_note")
+        lead._message_sms("hello")
+        self.assertTrue(lead.read(["phone", "activity_ids", "message_ids"]))
+        Lead.browse(self.lead_b.id).unlink()
+        self.assertFalse(self.lead_b.exists())
+        self.env["leads.lifecycle.stage"].with_user(user).create(
+            {"name": "Won"}
+        ).unlink()
+
+
+class TestOtherPaths(LeadsSecurityCommon):
+    """P02: the other ways a lead of another business could leak."""
+
+    def test_foreign_leads_through_every_read_path(self):
+        user = self.make_user(
+            "paths", VIEW + ",report_export", companies=self.company_a
+        )
+        Lead = self.as_user(user)
+        names = [name for _id, name in Lead.name_search("Lead")]
+        self.assertIn("Lead A", names)
+        self.assertNotIn("Lead B", names)
+        groups = Lead.formatted_read_group([], ["company_id"], ["__count"])
+        self.assertEqual({g["company_id"][0] for g in groups}, {self.company_a.id})
+        with self.assertRaises(AccessError):
+            Lead.browse(self.lead_b.id).export_data(["name"])
+        with self.assertRaises(AccessError):
+            Lead.browse(self.lead_b.id).web_read({"name": {}})
+        foreign_messages = (
+            self.env["mail.message"]
+            .with_user(user)
+            .search([("model", "=", "leads.lead"), ("res_id", "=", self.lead_b.id)])
+        )
+        self.assertFalse(foreign_messages)
+        with self.assertRaises(AccessError):
+            Lead.browse(self.lead_b.id).read(["message_ids"])
+
+    def test_partner_related_leads(self):
+        partner = self.env["res.partner"].create({"name": "Client"})
+        (self.lead_a | self.lead_b).sudo().write({"partner_id": partner.id})
+        working = self.make_user("rel_working", VIEW, companies=self.company_a)
+        self.assertEqual(partner.with_user(working).lead_ids, self.lead_a)
+        self.assertEqual(partner.with_user(working).lead_count, 1)
+        nobody = self.make_user("rel_nobody", "")
+        with self.assertRaises(AccessError):
+            partner.with_user(nobody).read(["lead_ids"])
+        self.assertNotIn("lead_ids", partner.with_user(nobody).fields_get())

@@ -1,0 +1,61 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+SETTINGS_FIELDS = (
+    "leads_management_enabled",
+    "leads_auto_create_client",
+    "leads_calling_enabled",
+)
+
+
+class LeadsSettings(models.TransientModel):
+    """Leads settings of the current business, for Lead Settings managers.
+
+    Odoo's Settings page is for administrators only; this page lets the
+    `group_lead_settings` role manage the Leads part of their businesses.
+    """
+
+    _name = "leads.settings"
+    _description = "Leads Settings"
+
+    company_id = fields.Many2one(
+        "res.company",
+        string="Business",
+        required=True,
+        readonly=True,
+        default=lambda self: self.env.company,
+    )
+    leads_management_enabled = fields.Boolean(string="Leads Management")
+    leads_auto_create_client = fields.Boolean(string="Auto-create Client Profiles")
+    leads_calling_enabled = fields.Boolean(string="Calling from the Web (Beta)")
+    leads_webhook_secret = fields.Char(string="Webhook Secret", readonly=True)
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        company = self.env.company.sudo()
+        for fname in (*SETTINGS_FIELDS, "leads_webhook_secret"):
+            if fname in fields_list:
+                values[fname] = company[fname]
+        return values
+
+    def _check_company(self):
+        self.ensure_one()
+        if self.company_id not in self.env.companies:
+            raise AccessError(self.env._("You can only change your own businesses."))
+
+    def action_save(self):
+        self._check_company()
+        self.company_id.sudo().write({fname: self[fname] for fname in SETTINGS_FIELDS})
+        return {"type": "ir.actions.client", "tag": "reload"}
+
+    def action_regenerate_webhook_secret(self):
+        self._check_company()
+        self.company_id.action_regenerate_leads_webhook_secret()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "view_mode": "form",
+            "target": "current",
+            "name": self.env._("Leads Settings"),
+        }
