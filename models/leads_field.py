@@ -500,9 +500,8 @@ class LeadsField(models.Model):
     def _regenerate_views(self, exclude=None):
         """Rewrite the module-owned inherited views of the lead form, list and
         search views from the list of custom fields, in sequence order."""
-        records = self.sudo().search([])
-        if exclude:
-            records -= exclude
+        domain = [("id", "not in", exclude.ids)] if exclude else []
+        records = self.sudo().search(domain)  # pylint: disable=no-search-all
         records = records.filtered(
             lambda r: r.field_id and r.field_name in self.env["leads.lead"]._fields
         )
