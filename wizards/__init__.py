@@ -1,0 +1,2 @@
+from . import leads_import_wizard
+from . import leads_import_wizard_line
