@@ -80,7 +80,7 @@ def decode_csv(data, encoding=None):
 
 
 def _widths(sample, delimiter):
-    reader = csv.reader(io.StringIO(sample), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
     widths = []
     try:
         for row in reader:
@@ -95,10 +95,10 @@ def detect_delimiter(text):
     """Return ``(delimiter, ambiguous)`` among ``,`` ``;`` TAB ``|``.
 
     ``csv.Sniffer`` restricted to those four proposes one; every candidate is then
-    checked on the sample (same number of cells on every row as in the header,
-    at least two). One consistent candidate wins; several consistent candidates,
-    or none, make the answer ambiguous (the user confirms it). The fallback is the
-    candidate that splits the most rows like the header.
+    checked on the sample (share of rows with as many cells as the header, at
+    least two). One fully consistent candidate wins; several consistent ones, or a
+    best one that is weak (< 80%) or has a plausible rival, make the answer
+    ambiguous (the user confirms it).
     """
     sample = text[:SNIFF_SIZE]
     if len(text) > SNIFF_SIZE and "\n" in sample:
@@ -111,16 +111,13 @@ def detect_delimiter(text):
     except csv.Error:
         sniffed = None
     scores = {}
-    consistent = []
     for delimiter in DELIMITERS:
         widths = _widths(sample, delimiter)
         if not widths or widths[0] < 2:
-            scores[delimiter] = 0
+            scores[delimiter] = 0.0
             continue
-        same = sum(1 for width in widths if width == widths[0])
-        scores[delimiter] = same
-        if same == len(widths):
-            consistent.append(delimiter)
+        scores[delimiter] = sum(1 for w in widths if w == widths[0]) / len(widths)
+    consistent = [d for d in DELIMITERS if scores[d] == 1.0]
     if len(consistent) == 1:
         return consistent[0], False
     if consistent:
@@ -129,7 +126,10 @@ def detect_delimiter(text):
     if not scores[best]:
         # A single column: any delimiter reads it the same way.
         return ",", False
-    return best, True
+    # A few ragged rows do not make a clear delimiter doubtful; two plausible
+    # candidates, or a weak best one, do.
+    others = [d for d in DELIMITERS if d != best and scores[d] >= 0.5]
+    return best, bool(others) or scores[best] < 0.8
 
 
 def normalize_label(value):
@@ -152,4 +152,6 @@ def error_csv_header(header):
 
 
 def error_csv_row(row_number, reason, cells):
+    # NUL cannot be stored (PostgreSQL text): shown as U+FFFD in the report.
+    cells = (cell.replace("\x00", "\ufffd") for cell in cells)
     return [str(row_number), neutralize(reason), *(neutralize(c) for c in cells)]

@@ -221,7 +221,7 @@ class LeadsImportJob(models.Model):
         ambiguous = False
         if not delimiter:
             delimiter, ambiguous = detect_delimiter(text)
-        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         header = None
         rows = 0
         try:
@@ -247,6 +247,17 @@ class LeadsImportJob(models.Model):
                             "The file has more than %(limit)s rows. Split it into "
                             "smaller files.",
                             limit=MAX_ROWS,
+                        )
+                    )
+                longest = max(map(len, cells), default=0)
+                if longest > MAX_CELL:
+                    raise UserError(
+                        self.env._(
+                            "Row %(row)s has a cell of %(length)s characters; the "
+                            "limit is %(limit)s.",
+                            row=rows + 1,
+                            length=longest,
+                            limit=MAX_CELL,
                         )
                     )
                 if len(cells) > MAX_COLUMNS:
@@ -394,7 +405,9 @@ class LeadsImportJob(models.Model):
         else:
             self.total_rows = read["rows"]
         batch_size = self._import_batch_size()
-        reader = csv.reader(io.StringIO(read["text"]), delimiter=read["delimiter"])
+        reader = csv.reader(
+            io.StringIO(read["text"], newline=""), delimiter=read["delimiter"]
+        )
         done = 0  # data rows consumed, blank ones included
         header_seen = False
         batch = []
@@ -946,7 +959,7 @@ class LeadsImportJob(models.Model):
             try:
                 finished = job._import_run(commit=True)
             except UserError as exc:
-                self.env.cr.rollback()
+                self._import_rollback()
                 job.write({"state": "failed", "error_message": str(exc.args[0])})
                 job._import_notify()
                 self._import_commit_final()
@@ -955,6 +968,10 @@ class LeadsImportJob(models.Model):
                 return
             job._import_notify()
             self._import_commit_final()
+
+    @api.model
+    def _import_rollback(self):
+        self.env.cr.rollback()
 
     @api.model
     def _import_commit_final(self):

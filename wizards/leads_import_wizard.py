@@ -81,7 +81,7 @@ class LeadsImportWizard(models.TransientModel):
     # Steps
     # ------------------------------------------------------------------
 
-    def _check_access(self):
+    def _check_import_rights(self):
         self.ensure_one()
         self.env["leads.import.job"]._check_import_access(
             self.company_id, self.duplicate_policy
@@ -94,7 +94,7 @@ class LeadsImportWizard(models.TransientModel):
 
     def action_load(self):
         """Read the file and propose a target field for each column."""
-        self._check_access()
+        self._check_import_rights()
         read = self._read_file()
         Job = self.env["leads.import.job"]
         suggested = Job._import_suggest_mapping(read["header"])
@@ -130,7 +130,7 @@ class LeadsImportWizard(models.TransientModel):
         """First non-empty value of each column (shown next to the mapping)."""
         samples = [""] * len(read["header"])
         reader = csv.reader(
-            io.StringIO(read["text"][:65536]), delimiter=read["delimiter"]
+            io.StringIO(read["text"][:65536], newline=""), delimiter=read["delimiter"]
         )
         next(reader, None)
         for count, row in enumerate(reader):
@@ -173,7 +173,7 @@ class LeadsImportWizard(models.TransientModel):
 
     def action_preview(self):
         """Dry run: count what would be created, updated, skipped or fail."""
-        self._check_access()
+        self._check_import_rights()
         read = self._read_file()
         job = self.env["leads.import.job"].sudo().new(self._job_vals(read))
         job._import_run(dry_run=True)
@@ -189,7 +189,7 @@ class LeadsImportWizard(models.TransientModel):
 
     def action_import(self):
         """Import the file: now, or in the background above the threshold."""
-        self._check_access()
+        self._check_import_rights()
         read = self._read_file()
         Job = self.env["leads.import.job"]
         job = Job.sudo().create(dict(self._job_vals(read), total_rows=read["rows"]))
@@ -228,7 +228,7 @@ class LeadsImportWizard(models.TransientModel):
             "error_filename": job.error_filename,
         }
         if job.error_lines:
-            reader = csv.reader(io.StringIO(job.error_lines))
+            reader = csv.reader(io.StringIO(job.error_lines, newline=""))
             vals["preview_errors"] = "\n".join(
                 self.env._("Row %(row)s: %(reason)s", row=row[0], reason=row[1])
                 for row in islice(reader, 20)
