@@ -558,7 +558,9 @@ class LeadsImportJob(models.Model):
             "dry_run": dry_run,
             "header": header,
             "columns": columns,
+            "mapped": {target for _index, target, _field in columns},
             "country": self.company_id.country_id,
+            "lead_model": self.env["leads.lead"].with_company(self.company_id),
             "stages": by_name("leads.lifecycle.stage"),
             "statuses": by_name("leads.action.status"),
             "channels": by_name("leads.channel", ("code",)),
@@ -618,18 +620,26 @@ class LeadsImportJob(models.Model):
                 run["skipped"] += 1
             elif isinstance(match, tuple):
                 # Second occurrence of a row of this batch: merge into it.
-                to_create[match[1]][2].update(self._import_update_vals(vals))
+                pending_vals = to_create[match[1]][2]
+                pending_vals.update(self._import_update_vals(run, vals))
+                if phone:
+                    pending_vals["phone_sanitized"] = phone
+                if email:
+                    pending_vals["email_normalized"] = email
                 run["updated"] += 1
             else:
                 entry = to_update.setdefault(match, [{}, []])
-                entry[0].update(self._import_update_vals(vals))
+                entry[0].update(self._import_update_vals(run, vals))
                 entry[1].append((row_number, cells))
         self._import_create(run, to_create)
         self._import_update(run, to_update)
 
-    def _import_update_vals(self, vals):
-        # An update never moves a lead's channel (where it came from).
-        return {k: v for k, v in vals.items() if k != "channel_id"}
+    def _import_update_vals(self, run, vals):
+        """Values of an update: the file's non-empty cells only (no defaults, no
+        computed keys); an update never moves a lead's channel (its origin)."""
+        return {
+            k: v for k, v in vals.items() if k in run["mapped"] and k != "channel_id"
+        }
 
     def _import_find_existing(self, phones, emails):
         """Open leads of the business with these keys (indexed ``in`` lookups)."""
@@ -707,7 +717,16 @@ class LeadsImportJob(models.Model):
             run["created"] += 1
 
     def _import_create_batch(self, Lead, vals_list):
-        return Lead.create(vals_list)
+        """Create leads whose ``phone_sanitized`` and ``email_normalized`` are given.
+
+        The row check already formatted the phone (E.164, the business's country,
+        as the compute does) and normalised the email, so they are written with the
+        lead instead of being computed a second time for every row.
+        """
+        leads = Lead.create(vals_list)
+        for fname in ("phone_sanitized", "email_normalized"):
+            self.env.remove_to_compute(Lead._fields[fname], leads)
+        return leads
 
     def _import_register(self, run, entry, lead_id):
         for key, seen in ((entry[3], run["seen_phone"]), (entry[4], run["seen_email"])):
@@ -780,7 +799,7 @@ class LeadsImportJob(models.Model):
             )
         phone = email = False
         if vals.get("phone"):
-            phone = self.env["leads.lead"]._phone_format(
+            phone = run["lead_model"]._phone_format(
                 number=vals["phone"], country=run["country"]
             )
             if not phone:
@@ -790,7 +809,10 @@ class LeadsImportJob(models.Model):
                     )
                 )
         if vals.get("email"):
-            email = email_normalize(vals["email"])
+            # strict: exactly one address; the stored key is computed non-strict.
+            email = email_normalize(vals["email"]) and email_normalize(
+                vals["email"], strict=False
+            )
             if not email:
                 raise RowError(
                     self.env._(
@@ -801,6 +823,8 @@ class LeadsImportJob(models.Model):
             raise RowError(
                 self.env._("A lead needs a phone number or an email address.")
             )
+        vals["phone_sanitized"] = phone
+        vals["email_normalized"] = email
         vals.setdefault("channel_id", run["import_channel"].id)
         vals.setdefault("stage_id", run["default_stage"].id)
         vals["company_id"] = self.company_id.id

@@ -424,7 +424,11 @@ class TestLeadsImportWizard(LeadsCommon):
 
     def test_duplicate_policies(self):
         existing = self.create_lead(
-            name="Old", phone="+1 415 555 0100", email="old@example.com"
+            name="Old",
+            phone="+1 415 555 0100",
+            email="old@example.com",
+            stage_id=self.stage_opportunity.id,
+            channel_id=self.channel_call.id,
         )
         content = (
             "Name,Phone,Email\n"
@@ -444,6 +448,12 @@ class TestLeadsImportWizard(LeadsCommon):
         wizard = self._import(content, user=self.editor, duplicate_policy="update")
         self.assertEqual(self._counts(wizard), (1, 2, 0, 0))
         self.assertEqual(existing.name, "By email")
+        # Only the file's cells change: stage, channel and keys stay.
+        self.assertEqual(existing.stage_id, self.stage_opportunity)
+        self.assertEqual(existing.channel_id, self.channel_call)
+        self.assertEqual(existing.phone_sanitized, "+14155550100")
+        self.assertEqual(existing.email, "OLD@example.com")
+        self.assertEqual(existing.email_normalized, "old@example.com")
         self.assertEqual(len(self._leads()), 2)
 
     def test_duplicates_inside_the_file_and_reimport(self):
@@ -466,7 +476,11 @@ class TestLeadsImportWizard(LeadsCommon):
         self._leads().unlink()
         wizard = self._import(content, user=self.editor, duplicate_policy="update")
         self.assertEqual(self._counts(wizard), (2, 2, 0, 0))
-        self.assertEqual(self._leads().mapped("name"), ["Zoe third", "Bob"])
+        zoe, bob = self._leads()
+        self.assertEqual((zoe.name, bob.name), ("Zoe third", "Bob"))
+        self.assertEqual(zoe.phone, "4155550101")
+        self.assertEqual(zoe.phone_sanitized, "+14155550101")
+        self.assertEqual(zoe.email_normalized, "zoe@example.com")
 
     def test_duplicates_across_batches(self):
         self.env["ir.config_parameter"].set_param(
