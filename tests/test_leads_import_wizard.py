@@ -1,10 +1,13 @@
 import base64
 import csv
 import io
+import threading
 from unittest.mock import patch
 
+from odoo import SUPERUSER_ID, api
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.service.model import retrying
+from odoo.tests import Form, TransactionCase, new_test_user, tagged
 
 from odoo.addons.leads_management.models import leads_import_job
 
@@ -732,3 +735,70 @@ class TestLeadsImportWizard(LeadsCommon):
         self.assertEqual(wizard.job_id.state, "failed")
         self.assertIn("turned off", wizard.job_id.error_message)
         self.assertFalse(self._leads())
+
+
+@tagged("post_install", "-at_install", "concurrency")
+class TestLeadsImportConcurrency(TransactionCase):
+    """Two users import the same file at the same moment (real cursors)."""
+
+    def test_same_file_imported_at_once_creates_each_lead_once(self):
+        registry = self.registry
+        phones = [f"+1 415 555 {3000 + i}" for i in range(20)]
+        content = HEADER + "".join(f"Race {p},{p},\n" for p in phones)
+        barrier = threading.Barrier(2, timeout=30)
+        results, failures = [], []
+
+        def worker():
+            first_try = [True]
+            try:
+                with registry.cursor() as cr:
+                    cr.execute("SET lock_timeout = '30s'")
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+                    admin = env.ref("base.user_admin")
+                    env = env(
+                        user=admin.id,
+                        context={"allowed_company_ids": [admin.company_id.id]},
+                    )
+
+                    def run():
+                        job = (
+                            env["leads.import.job"]
+                            .sudo()
+                            .create(
+                                {
+                                    "name": "race.csv",
+                                    "user_id": admin.id,
+                                    "company_id": admin.company_id.id,
+                                    "file": base64.b64encode(content.encode()),
+                                }
+                            )
+                        )
+                        if first_try[0]:
+                            first_try[0] = False
+                            barrier.wait()
+                        job._import_run()
+                        return job.created_count, job.skipped_count
+
+                    results.append(retrying(run, env))
+                    cr.commit()
+            except Exception as exc:  # noqa: BLE001 - reported below
+                failures.append(exc)
+
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        try:
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(120)
+            self.assertFalse(failures)
+            self.assertEqual(sorted(results), [(0, 20), (20, 0)])
+            with registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                count = env["leads.lead"].search_count([("name", "=like", "Race %")])
+                self.assertEqual(count, 20)
+        finally:
+            with registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env["leads.lead"].search([("name", "=like", "Race %")]).unlink()
+                env["leads.import.job"].search([("name", "=", "race.csv")]).unlink()
+                cr.commit()
