@@ -18,6 +18,7 @@ from .leads_import_csv import (
     detect_delimiter,
     error_csv_header,
     error_csv_row,
+    iter_lines,
     normalize_label,
 )
 
@@ -221,7 +222,7 @@ class LeadsImportJob(models.Model):
         ambiguous = False
         if not delimiter:
             delimiter, ambiguous = detect_delimiter(text)
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        reader = csv.reader(iter_lines(text), delimiter=delimiter)
         header = None
         rows = 0
         try:
@@ -405,9 +406,7 @@ class LeadsImportJob(models.Model):
         else:
             self.total_rows = read["rows"]
         batch_size = self._import_batch_size()
-        reader = csv.reader(
-            io.StringIO(read["text"], newline=""), delimiter=read["delimiter"]
-        )
+        reader = csv.reader(iter_lines(read["text"]), delimiter=read["delimiter"])
         done = 0  # data rows consumed, blank ones included
         header_seen = False
         batch = []
@@ -611,6 +610,8 @@ class LeadsImportJob(models.Model):
                 )
             if match is None:
                 to_create.append([row_number, cells, vals, phone, email])
+                if policy == "create":
+                    continue
                 pending = ("new", len(to_create) - 1)
                 if phone:
                     run["seen_phone"].setdefault(phone, pending)

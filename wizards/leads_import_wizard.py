@@ -6,7 +6,7 @@ from itertools import islice
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.leads_import_csv import ENCODINGS
+from ..models.leads_import_csv import ENCODINGS, iter_lines
 from ..models.leads_import_job import DUPLICATE_POLICIES
 
 DELIMITER_SELECTION = [
@@ -130,7 +130,7 @@ class LeadsImportWizard(models.TransientModel):
         """First non-empty value of each column (shown next to the mapping)."""
         samples = [""] * len(read["header"])
         reader = csv.reader(
-            io.StringIO(read["text"][:65536], newline=""), delimiter=read["delimiter"]
+            iter_lines(read["text"][:65536]), delimiter=read["delimiter"]
         )
         next(reader, None)
         for count, row in enumerate(reader):
