@@ -810,10 +810,9 @@ class LeadsImportJob(models.Model):
                     )
                 )
         if vals.get("email"):
-            # strict: exactly one address; the stored key is computed non-strict.
-            email = email_normalize(vals["email"]) and email_normalize(
-                vals["email"], strict=False
-            )
+            # strict: exactly one address. It then equals the non-strict value
+            # the email_normalized compute stores.
+            email = email_normalize(vals["email"])
             if not email:
                 raise RowError(
                     self.env._(
