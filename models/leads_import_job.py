@@ -36,7 +36,6 @@ MAX_COLUMNS = 200
 MAX_CELL = 100_000
 BACKGROUND_THRESHOLD = 5000
 BATCH_SIZE = 1000
-PREVIEW_ERRORS = 20
 
 # Fields a CSV column can fill, with their length limit (characters).
 STANDARD_TARGETS = {
@@ -448,9 +447,6 @@ class LeadsImportJob(models.Model):
             vals["error_lines"] = (self.sudo().error_lines or "") + "".join(
                 self._import_error_line(*error) for error in run["errors"]
             )
-            run["first_errors"] += run["errors"][
-                : PREVIEW_ERRORS - len(run["first_errors"])
-            ]
         run.update(created=0, updated=0, skipped=0, errors=[])
         if run["dry_run"]:
             for fname, value in vals.items():
@@ -474,7 +470,7 @@ class LeadsImportJob(models.Model):
         )
 
     def _import_lock_company(self):
-        """Serialise imports (and other lead creations) into one business.
+        """Serialise the imports into one business.
 
         Under REPEATABLE READ, a concurrent import of the same rows that committed
         meanwhile turns this update into a serialization failure, which Odoo
@@ -573,22 +569,18 @@ class LeadsImportJob(models.Model):
             "updated": 0,
             "skipped": 0,
             "errors": [],
-            "first_errors": [],
             "fake_id": 0,
         }
 
     def _import_rows(self, run, batch):
         policy = self.duplicate_policy
-        parsed = []
-        for row_number, cells in batch:
-            if not any(cell.strip() for cell in cells):
-                continue
-            try:
-                vals, phone, email = self._import_convert_row(run, cells)
-            except RowError as exc:
-                run["errors"].append((row_number, str(exc), cells))
-                continue
-            parsed.append((row_number, cells, vals, phone, email))
+        if not run["dry_run"]:
+            # Earlier batches are in the database, where the lookup below finds
+            # them: only this batch's keys are kept, so memory stays flat. A dry
+            # run creates nothing, so it remembers every key of the file.
+            run["seen_phone"].clear()
+            run["seen_email"].clear()
+        parsed = self._import_parse_batch(run, batch)
         if not parsed:
             return
         existing_phone, existing_email = {}, {}
@@ -634,6 +626,21 @@ class LeadsImportJob(models.Model):
                 entry[1].append((row_number, cells))
         self._import_create(run, to_create)
         self._import_update(run, to_update)
+
+    def _import_parse_batch(self, run, batch):
+        """``[(row number, cells, vals, phone key, email key)]`` of the valid rows;
+        the others go to the errors. Blank rows are ignored."""
+        parsed = []
+        for row_number, cells in batch:
+            if not any(cell.strip() for cell in cells):
+                continue
+            try:
+                vals, phone, email = self._import_convert_row(run, cells)
+            except RowError as exc:
+                run["errors"].append((row_number, str(exc), cells))
+                continue
+            parsed.append((row_number, cells, vals, phone, email))
+        return parsed
 
     def _import_update_vals(self, run, vals):
         """Values of an update: the file's non-empty cells only (no defaults, no

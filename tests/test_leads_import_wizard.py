@@ -492,8 +492,13 @@ class TestLeadsImportWizard(LeadsCommon):
         content = HEADER + "".join(
             f"Lead {i},+1 415 555 01{i % 3:02d},\n" for i in range(7)
         )
-        wizard = self._import(content)
+        wizard = self._wizard(content)
+        wizard.action_preview()
         self.assertEqual(self._counts(wizard), (3, 0, 4, 0))
+        self.assertFalse(self._leads())
+        wizard.action_import()
+        self.assertEqual(self._counts(wizard), (3, 0, 4, 0))
+        self.assertEqual(len(self._leads()), 3)
 
     # ------------------------------------------------------------------
     # Bad rows, preview, error file
