@@ -5,7 +5,7 @@ import threading
 from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.service.model import retrying
 from odoo.tests import Form, TransactionCase, new_test_user, tagged
 
@@ -640,6 +640,30 @@ class TestLeadsImportWizard(LeadsCommon):
         self.assertEqual(self._counts(wizard), (6, 0, 0, 0))
         wizard = self._import(content)
         self.assertEqual(self._counts(wizard), (0, 0, 6, 0))
+
+    def test_failing_batch_falls_back_row_by_row(self):
+        self.env["ir.config_parameter"].set_param(
+            "leads_management.import_batch_size", 3
+        )
+        Job = self.registry["leads.import.job"]
+        original = Job._import_create_batch
+
+        def refuse_culprit(job, Lead, vals_list):
+            if any(vals["name"] == "Culprit" for vals in vals_list):
+                raise ValidationError("Refused by a constraint")
+            return original(job, Lead, vals_list)
+
+        content = HEADER + "".join(
+            f"{name},+1 415 555 {2000 + i},\n"
+            for i, name in enumerate(["A", "Culprit", "B", "C", "D"])
+        )
+        with patch.object(Job, "_import_create_batch", refuse_culprit):
+            wizard = self._import(content)
+        self.assertEqual(self._counts(wizard), (4, 0, 0, 1))
+        self.assertEqual(self._leads().mapped("name"), ["A", "B", "C", "D"])
+        self.assertEqual(
+            self._error_rows(wizard)[1][:3], ["3", "Refused by a constraint", "Culprit"]
+        )
 
     def _background_setup(self):
         param = self.env["ir.config_parameter"]
