@@ -58,11 +58,10 @@ def decode_csv(data, encoding=None):
         codec = encoding
         if encoding in ("utf-8", "utf8"):
             codec = "utf-8-sig"
-        elif encoding in ("utf-16", "utf-32") and not data.startswith(
-            (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+        elif encoding in ("utf-16", "utf-32") and not any(
+            data.startswith(bom) for bom, _codec, name in BOMS if name == encoding
         ):
-            # No BOM: UTF-16 files without one are little endian in practice.
-            codec = encoding + "-le"
+            codec = encoding + _utf16_endianness(data)
         try:
             text = data.decode(codec)
         except (UnicodeDecodeError, LookupError) as exc:
@@ -74,6 +73,15 @@ def decode_csv(data, encoding=None):
                 return data.decode(codec).lstrip("\ufeff"), name
             except UnicodeDecodeError as exc:
                 raise CsvDecodeError(name) from exc
+    head = data[:4096]
+    if head.count(0) > len(head) // 3:
+        # Latin text in UTF-16 without a BOM: about every other byte is NUL (a
+        # stray NUL in a UTF-8 file is a row error, not a reason to switch).
+        codec = "utf-16" + _utf16_endianness(data)
+        try:
+            return data.decode(codec), "utf-16"
+        except UnicodeDecodeError:
+            pass
     for codec in ("utf-8", "windows-1252"):
         try:
             return data.decode(codec), codec
@@ -89,6 +97,14 @@ def iter_lines(text):
     """
     for match in _LINE.finditer(text):
         yield match.group()
+
+
+def _utf16_endianness(data):
+    """``-le`` or ``-be`` for UTF-16 without a BOM (where the NUL bytes are)."""
+    head = data[:4096]
+    even = head[0::2].count(0)
+    odd = head[1::2].count(0)
+    return "-be" if even > odd else "-le"
 
 
 def _widths(sample, delimiter):

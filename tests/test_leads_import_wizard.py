@@ -163,6 +163,8 @@ class TestLeadsImportWizard(LeadsCommon):
             "utf-8 bom": text.encode("utf-8-sig"),
             "utf-16 le bom": b"\xff\xfe" + text.encode("utf-16-le"),
             "utf-16 be bom": b"\xfe\xff" + text.encode("utf-16-be"),
+            "utf-16 le no bom": text.encode("utf-16-le"),
+            "utf-16 be no bom": text.encode("utf-16-be"),
             "cp1252": text.encode("cp1252"),
             "latin-1": text.encode("latin-1"),
         }
