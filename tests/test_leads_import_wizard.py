@@ -763,9 +763,19 @@ class TestLeadsImportWizard(LeadsCommon):
         Job = self.registry["leads.import.job"]
         with patch.object(Job, "_import_rollback", lambda model: None):
             self.env["leads.import.job"]._cron_process_import_jobs()
-        self.assertEqual(wizard.job_id.state, "failed")
-        self.assertIn("turned off", wizard.job_id.error_message)
+        job = wizard.job_id
+        self.assertEqual(job.state, "failed")
+        self.assertIn("turned off", job.error_message)
         self.assertFalse(self._leads())
+        # Turned on again: the user resumes the job from Import History.
+        self.company_a.leads_management_enabled = True
+        with self.assertRaises(AccessError):
+            job.with_user(self.importer_2).action_resume()
+        job.with_user(self.importer).action_resume()
+        self.assertEqual(job.state, "queued")
+        self.env["leads.import.job"]._cron_process_import_jobs()
+        self.assertEqual(job.state, "done")
+        self.assertEqual(len(self._leads()), 5)
 
 
 @tagged("post_install", "-at_install", "concurrency")
