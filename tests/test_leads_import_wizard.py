@@ -789,7 +789,10 @@ class TestLeadsImportConcurrency(TransactionCase):
         barrier = threading.Barrier(2, timeout=30)
         results, failures = [], []
 
-        def worker():
+        def worker(line_end):
+            # Same rows; other line ends, so that the two uploads are not the same
+            # filestore file (written at the same moment, Odoo refuses the second).
+            data = content.replace("\n", line_end).encode()
             first_try = [True]
             try:
                 with registry.cursor() as cr:
@@ -810,7 +813,7 @@ class TestLeadsImportConcurrency(TransactionCase):
                                     "name": "race.csv",
                                     "user_id": admin.id,
                                     "company_id": admin.company_id.id,
-                                    "file": base64.b64encode(content.encode()),
+                                    "file": base64.b64encode(data),
                                 }
                             )
                         )
@@ -825,7 +828,9 @@ class TestLeadsImportConcurrency(TransactionCase):
             except Exception as exc:  # noqa: BLE001 - reported below
                 failures.append(exc)
 
-        threads = [threading.Thread(target=worker) for _ in range(2)]
+        threads = [
+            threading.Thread(target=worker, args=(end,)) for end in ("\n", "\r\n")
+        ]
         try:
             for thread in threads:
                 thread.start()
