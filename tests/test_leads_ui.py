@@ -17,3 +17,9 @@ class TestLeadsDashboardTour(HttpCase, LeadsCommon):
         self.start_tour("/odoo/leads", "leads_management_dashboard_tour", login="admin")
         self.assertEqual(lead.stage_id, self.stage_opportunity)
         self.assertEqual(lead.action_status_id, self.status_connected)
+
+
+@tagged("post_install", "-at_install", "leads_tour")
+class TestLeadsImportTour(HttpCase, LeadsCommon):
+    def test_import_menu_and_dialog_tour(self):
+        self.start_tour("/odoo/leads", "leads_management_import_tour", login="admin")
