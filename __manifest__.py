@@ -29,6 +29,8 @@
         "data/leads_webhook_data.xml",
         "wizards/leads_convert_wizard_views.xml",
         "wizards/leads_settings_views.xml",
+        "data/ir_cron_data.xml",
+        "wizards/leads_import_wizard_views.xml",
         "views/leads_lead_views.xml",
         "views/leads_lifecycle_stage_views.xml",
         "views/leads_action_status_views.xml",
@@ -37,6 +39,7 @@
         "views/res_partner_views.xml",
         "views/leads_field_views.xml",
         "views/res_config_settings_views.xml",
+        "views/leads_import_job_views.xml",
         "views/leads_management_menus.xml",
     ],
     "demo": [

@@ -7,6 +7,7 @@ from . import leads_lifecycle_stage
 from . import leads_lead
 from . import mail_activity
 from . import mail_message
+from . import leads_import_job
 from . import res_company
 from . import res_config_settings
 from . import res_partner

@@ -1,7 +1,7 @@
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.orm.domains import DomainAnd, DomainCondition
 
@@ -337,7 +337,13 @@ class LeadsLead(models.Model):
         stage_id = vals.get("stage_id") or self.env.context.get("default_stage_id")
         if stage_id:
             stage = self.env["leads.lifecycle.stage"].browse(stage_id)
-            if stage.exists() and stage.is_converted and not vals.get("converted_date"):
+            try:
+                # Read through the cache: a batch of leads in one stage (an
+                # import) costs one query, not one per lead.
+                converted = stage.is_converted
+            except MissingError:
+                converted = False
+            if converted and not vals.get("converted_date"):
                 # New leads never start converted (e.g. quick create in that column).
                 vals["stage_id"] = (
                     self.env["leads.lifecycle.stage"]._get_default_stage().id

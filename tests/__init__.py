@@ -11,3 +11,4 @@ from . import test_webhook_races
 from . import test_leads_demo
 from . import test_leads_field
 from . import test_leads_field_uninstall
+from . import test_leads_import_wizard

@@ -86,3 +86,9 @@ class TestLeadsScopeOverHttp(HttpCase, LeadsCommon):
         names = [record["name"] for record in answer["result"]["records"]]
         self.assertIn("Linked Lead", names)
         self.assertNotIn("Foreign Lead", names)
+
+
+@tagged("post_install", "-at_install", "leads_tour")
+class TestLeadsImportTour(HttpCase, LeadsCommon):
+    def test_import_menu_and_dialog_tour(self):
+        self.start_tour("/odoo/leads", "leads_management_import_tour", login="admin")
