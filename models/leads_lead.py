@@ -652,24 +652,14 @@ class LeadsLead(models.Model):
     def _log_conversion(self, client, trigger, created):
         self.ensure_one()
         trigger_label = dict(CONVERSION_TRIGGERS)[trigger]
-        if created:
-            lead_body = Markup(
-                "%s <a href='#' data-oe-model='res.partner' data-oe-id='%s'>%s</a> (%s)"
-            ) % (
-                self.env._("Converted to the new client"),
-                client.id,
-                client.display_name,
-                trigger_label,
-            )
-        else:
-            lead_body = Markup(
-                "%s <a href='#' data-oe-model='res.partner' data-oe-id='%s'>%s</a> (%s)"
-            ) % (
-                self.env._("Converted and linked to the client"),
-                client.id,
-                client.display_name,
-                trigger_label,
-            )
+        prefix = (
+            self.env._("Converted to the new client")
+            if created
+            else self.env._("Converted and linked to the client")
+        )
+        lead_body = Markup(
+            "%s <a href='#' data-oe-model='res.partner' data-oe-id='%s'>%s</a> (%s)"
+        ) % (prefix, client.id, client.display_name, trigger_label)
         self._message_log(body=lead_body)
         partner_body = Markup(
             "%s <a href='#' data-oe-model='leads.lead' data-oe-id='%s'>%s</a> (%s)"
