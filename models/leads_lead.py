@@ -6,6 +6,15 @@ from odoo.fields import Domain
 from odoo.orm.domains import DomainAnd, DomainCondition
 
 GROUP_CONTACT = "leads_management.group_lead_view_contact"
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _neutralize_formula(value):
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 GROUP_TASKS = "leads_management.group_lead_view_tasks"
 
 CONVERSION_TRIGGERS = [
@@ -248,7 +257,13 @@ class LeadsLead(models.Model):
             "group_lead_report_export",
             self.env._("Exporting leads needs the Leads Reports export permission."),
         )
-        return super().export_data(fields_to_export)
+        result = super().export_data(fields_to_export)
+        # Lead names and notes come from anonymous webhooks and files: a cell a
+        # spreadsheet would run as a formula is exported as text (CSV and XLSX).
+        result["datas"] = [
+            [_neutralize_formula(value) for value in row] for row in result["datas"]
+        ]
+        return result
 
     # ------------------------------------------------------------------
     # Constraints

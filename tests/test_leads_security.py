@@ -587,3 +587,26 @@ class TestOtherPaths(LeadsSecurityCommon):
         with self.assertRaises(AccessError):
             partner.with_user(nobody).read(["lead_ids"])
         self.assertNotIn("lead_ids", partner.with_user(nobody).fields_get())
+
+
+class TestExportFormulas(LeadsSecurityCommon):
+    """P13: formula-like values never reach a spreadsheet as live formulas."""
+
+    def test_export_neutralizes_formulas(self):
+        self.lead_a.write({"name": '=HYPERLINK("http://evil.example","x")'})
+        self.lead_b.write({"name": "@SUM(A1:A2)"})
+        self.lead_c.write({"name": "-2+3", "gclid": "\t=1+1"})
+        user = self.make_user(
+            "formula_exporter",
+            "view_all,report_export",
+            companies=self.company_a | self.company_b | self.company_c,
+        )
+        leads = self.as_user(user).browse((self.lead_a | self.lead_b | self.lead_c).ids)
+        names = [row[0] for row in leads.export_data(["name"])["datas"]]
+        expected = ['\'=HYPERLINK("http://evil.example","x")', "'@SUM(A1:A2)", "'-2+3"]
+        self.assertEqual(sorted(names), sorted(expected))
+        gclid = self.as_user(user).browse(self.lead_c.id).export_data(["gclid"])
+        self.assertEqual(gclid["datas"], [["'\t=1+1"]])
+        # Plain values are untouched.
+        stage = self.as_user(user).browse(self.lead_a.id).export_data(["stage_id"])
+        self.assertEqual(stage["datas"], [["Lead"]])
