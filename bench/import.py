@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark the lead import against Odoo's own base_import (a script, not a test).
 
-    .venv/bin/python bench/import.py [--sizes 1000,10000,50000] [--base-import-max N]
+    scripts/bench.sh import [--sizes 1000,10000,50000] [--base-import-max N]
 
 Creates a scratch database from the template database of scripts/test.sh (run
 `make test` once first), installs leads_management and base_import there only (the
@@ -34,7 +34,13 @@ CACHE = Path(
     or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     / "leads_management"
 )
-CONF = REPO / ".build" / "odoo.conf"
+BUILD = Path(
+    os.environ.get("LEADS_BUILD_DIR")
+    or subprocess.check_output(
+        ["bash", "-c", f'source "{REPO}/scripts/lib.sh" && printf %s "$BUILD_DIR"']
+    ).decode()
+)
+CONF = BUILD / "odoo.conf"
 PG_HOST = os.environ.get("PGHOST", "/var/run/postgresql")
 DEPENDS = "base_setup,contacts,mail,phone_validation,sms,utm"
 
@@ -210,7 +216,7 @@ def main():
     template = template_name()
     db = f"leads_bench_{os.getpid()}"
     env = dict(os.environ, PYTHONPATH=str(CACHE / "odoo-src"))
-    python = str(REPO / ".venv" / "bin" / "python")
+    python = str(BUILD / "venv" / "bin" / "python")
     exists = subprocess.run(
         ["psql", "-h", PG_HOST, "-d", template, "-tAc", "select 1"],
         capture_output=True,

@@ -3,7 +3,7 @@
 Usage (after scripts/setup.sh and one scripts/test.sh, which builds the
 template database):
 
-    .venv/bin/python bench/webhooks.py [--seconds 20] [--clients 8]
+    scripts/bench.sh webhooks [--seconds 20] [--clients 8]
 
 Creates a scratch database, installs leads_management, starts
 ``odoo --workers=2`` on loopback and drives, with the same number of client

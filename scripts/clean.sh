@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make clean`: drop the dev database, leftover test databases and .build/.
+# `make clean`: drop the dev database, leftover test databases and the build folder.
 # The shared cache (~/.cache/leads_management) is kept; delete it by hand.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 for db in $(psql -h "$PG_HOST" -U "$DB_USER" -d postgres -tAc \

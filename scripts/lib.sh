@@ -2,11 +2,15 @@
 # shellcheck shell=bash
 set -euo pipefail
 
-REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 # The cache is shared by every clone of the repository, so a fresh clone
 # reuses the downloaded Odoo package and the virtualenv.
 CACHE_DIR="${LEADS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/leads_management}"
-BUILD_DIR="$REPO_ROOT/.build"
+# Per-clone build folder (Odoo config, addons path, data, logs, venv link) kept
+# OUTSIDE the module: Odoo walks a module's folder following symlinks (e.g. to
+# extract translations), and an addons link back to the repository would loop.
+BUILD_DIR="${LEADS_BUILD_DIR:-$CACHE_DIR/build/$(printf '%s' "$REPO_ROOT" | sha256sum | cut -c1-12)}"
+VENV="$BUILD_DIR/venv"
 ODOO_SERIES="19.0"
 PG_HOST="${PGHOST:-/var/run/postgresql}"
 DB_USER="${DB_USER:-$(id -un)}"

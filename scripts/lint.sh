@@ -3,8 +3,8 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 "$REPO_ROOT/scripts/setup.sh" >/dev/null
 cd "$REPO_ROOT"
-.venv/bin/ruff check .
-.venv/bin/ruff format --check .
-PYTHONPATH="$CACHE_DIR/odoo-src" .venv/bin/pylint --rcfile=.pylintrc-mandatory \
-    --ignore-paths='^(\.build|\.venv|scripts|bench|tests)/.*' \
+"$VENV/bin/ruff" check .
+"$VENV/bin/ruff" format --check .
+PYTHONPATH="$CACHE_DIR/odoo-src" "$VENV/bin/pylint" --rcfile=.pylintrc-mandatory \
+    --ignore-paths='^(scripts|bench|tests|docs)/.*' \
     "$REPO_ROOT"

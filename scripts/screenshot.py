@@ -1,7 +1,7 @@
 """Log into a running Odoo with headless Chromium and save screenshots.
 
 Used to refresh the README screenshots:
-    .venv/bin/python scripts/screenshot.py http://127.0.0.1:8069 out.png /odoo/leads
+    <build folder>/venv/bin/python scripts/screenshot.py URL out.png /odoo/leads
 Each extra path argument adds one screenshot (out-1.png, out-2.png, ...).
 """
 

@@ -167,7 +167,7 @@ virtualenv() {
             die "pip install of scripts/requirements.txt failed."
         touch "$venv/.complete"
     fi
-    ln -sfn "$venv" "$REPO_ROOT/.venv"
+    ln -sfn "$venv" "$VENV"
 }
 
 # ------------------------------------------------------- addons path and config
@@ -193,4 +193,4 @@ system_packages
 postgres
 virtualenv
 odoo_config
-log "Ready: Odoo $(basename "$ODOO_ROOT") with $(readlink "$REPO_ROOT/.venv")"
+log "Ready: Odoo $(basename "$ODOO_ROOT"), virtualenv $(readlink "$VENV"), build folder $BUILD_DIR"

@@ -26,7 +26,7 @@ fi
 
 DB="leads_test_$$"
 # A free port, so that several runs (and `make run`) can coexist.
-PORT=$("$REPO_ROOT/.venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$("$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 cleanup() { [ -n "${KEEP_DB:-}" ] || dropdb -h "$PG_HOST" -U "$DB_USER" --if-exists "$DB"; }
 trap cleanup EXIT
 createdb -h "$PG_HOST" -U "$DB_USER" -T "$template" "$DB"
@@ -44,7 +44,7 @@ fi
 log "Running the test suite (pytest-odoo, browser tours in Chromium)"
 cd "$BUILD_DIR/addons/leads_management"
 set +e
-PYTHONPATH="$CACHE_DIR/odoo-src:$REPO_ROOT/scripts" "$REPO_ROOT/.venv/bin/python" -m pytest \
+LEADS_BUILD_DIR="$BUILD_DIR" PYTHONPATH="$CACHE_DIR/odoo-src:$REPO_ROOT/scripts" "$VENV/bin/python" -m pytest \
     -p no:cacheprovider -p pytest_odoo19 \
     --rootdir="$BUILD_DIR/addons/leads_management" \
     --odoo-config="$CONF" --odoo-database="$DB" --odoo-http --odoo-log-level=warn \

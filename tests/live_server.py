@@ -64,6 +64,17 @@ def _run(args, **kwargs):
     return subprocess.run(args, check=True, capture_output=True, text=True, **kwargs)
 
 
+def build_dir():
+    """The clone's build folder (Odoo config, venv), as scripts/lib.sh defines it."""
+    if os.environ.get("LEADS_BUILD_DIR"):
+        return Path(os.environ["LEADS_BUILD_DIR"])
+    return Path(
+        subprocess.check_output(
+            ["bash", "-c", f'source "{REPO_ROOT}/scripts/lib.sh" && printf %s "$BUILD_DIR"']
+        ).decode()
+    )
+
+
 class LiveServer:
     def __init__(self, workers=2, prefix="leads_live"):
         self.db = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
@@ -71,7 +82,7 @@ class LiveServer:
         self.port = free_port()
         self.logfile = Path(f"/tmp/{self.db}.log")
         self.process = None
-        self.conf = REPO_ROOT / ".build" / "odoo.conf"
+        self.conf = build_dir() / "odoo.conf"
         self.odoo = [str(REPO_ROOT / "scripts" / "odoo.sh"), "-c", str(self.conf)]
 
     @property
