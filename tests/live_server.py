@@ -68,11 +68,8 @@ def build_dir():
     """The clone's build folder (Odoo config, venv), as scripts/lib.sh defines it."""
     if os.environ.get("LEADS_BUILD_DIR"):
         return Path(os.environ["LEADS_BUILD_DIR"])
-    return Path(
-        subprocess.check_output(
-            ["bash", "-c", f'source "{REPO_ROOT}/scripts/lib.sh" && printf %s "$BUILD_DIR"']
-        ).decode()
-    )
+    script = f'source "{REPO_ROOT}/scripts/lib.sh" && printf %s "$BUILD_DIR"'
+    return Path(subprocess.check_output(["bash", "-c", script]).decode())
 
 
 class LiveServer:
