@@ -6,6 +6,7 @@ wizard share them and the tests can call them directly.
 """
 
 import codecs
+import contextlib
 import csv
 import re
 import unicodedata
@@ -78,10 +79,8 @@ def decode_csv(data, encoding=None):
         # Latin text in UTF-16 without a BOM: about every other byte is NUL (a
         # stray NUL in a UTF-8 file is a row error, not a reason to switch).
         codec = "utf-16" + _utf16_endianness(data)
-        try:
+        with contextlib.suppress(UnicodeDecodeError):  # not UTF-16 after all
             return data.decode(codec), "utf-16"
-        except UnicodeDecodeError:
-            pass
     for codec in ("utf-8", "windows-1252"):
         try:
             return data.decode(codec), codec

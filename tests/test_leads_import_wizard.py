@@ -1,4 +1,5 @@
 import base64
+import contextlib
 import csv
 import io
 import threading
@@ -737,11 +738,11 @@ class TestLeadsImportWizard(LeadsCommon):
             return original(job, Lead, vals_list)
 
         # Batch 1 is "committed" (the commit is stubbed in tests), batch 2 dies.
-        try:
-            with patch.object(Job, "_import_create_batch", crash_second):
-                self.env["leads.import.job"]._cron_process_import_jobs()
-        except RuntimeError:
-            pass
+        with (
+            contextlib.suppress(RuntimeError),
+            patch.object(Job, "_import_create_batch", crash_second),
+        ):
+            self.env["leads.import.job"]._cron_process_import_jobs()
         job = wizard.job_id
         self.assertEqual(job.state, "running")
         self.assertEqual(job.next_row, 2)
@@ -824,7 +825,7 @@ class TestLeadsImportConcurrency(TransactionCase):
                         return job.created_count, job.skipped_count
 
                     results.append(retrying(run, env))
-                    cr.commit()
+                    cr.commit()  # pylint: disable=invalid-commit
             except Exception as exc:  # noqa: BLE001 - reported below
                 failures.append(exc)
 
@@ -847,4 +848,4 @@ class TestLeadsImportConcurrency(TransactionCase):
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 env["leads.lead"].search([("name", "=like", "Race %")]).unlink()
                 env["leads.import.job"].search([("name", "=", "race.csv")]).unlink()
-                cr.commit()
+                cr.commit()  # pylint: disable=invalid-commit
