@@ -778,6 +778,37 @@ class LeadsLead(models.Model):
     # Mail
     # ------------------------------------------------------------------
 
+    def _thread_to_store(self, store, fields, *, request_list=None):
+        # The chatter asks for the tasks and the suggested recipients (read from
+        # the contact details) of the lead: only for users allowed to see them.
+        if request_list:
+            hidden = set()
+            if not self._leads_has_group("group_lead_view_tasks"):
+                hidden.add("activities")
+            if not self._leads_has_group("group_lead_view_contact"):
+                hidden.add("suggestedRecipients")
+            request_list = [item for item in request_list if item not in hidden]
+        super()._thread_to_store(store, fields, request_list=request_list)
+        if request_list is not None and store.target.is_current_user(self.env):
+            # "Send message" / "Log note" only for users who may post something.
+            can_post = any(
+                self._leads_has_group(group)
+                for group in (
+                    "group_lead_email",
+                    "group_lead_edit_tasks",
+                    "group_lead_message",
+                )
+            )
+            for thread in self:
+                store.add(
+                    thread,
+                    {
+                        "canPostOnReadonly": can_post,
+                        "hasWriteAccess": can_post and thread.has_access("write"),
+                    },
+                    as_thread=True,
+                )
+
     def _track_subtype(self, init_values):
         self.ensure_one()
         if "stage_id" in init_values:

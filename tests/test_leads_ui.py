@@ -92,3 +92,66 @@ class TestLeadsScopeOverHttp(HttpCase, LeadsCommon):
 class TestLeadsImportTour(HttpCase, LeadsCommon):
     def test_import_menu_and_dialog_tour(self):
         self.start_tour("/odoo/leads", "leads_management_import_tour", login="admin")
+
+
+@tagged("post_install", "-at_install", "security")
+class TestLeadsChatterData(HttpCase, LeadsCommon):
+    """The chatter of a lead loads for every role, showing only what it may see."""
+
+    REQUEST_LIST = [
+        "activities",
+        "attachments",
+        "contact_fields",
+        "followers",
+        "scheduledMessages",
+        "suggestedRecipients",
+    ]
+
+    def _chatter(self, login, lead):
+        self.authenticate(login, login)
+        return self.make_jsonrpc_request(
+            "/mail/data",
+            {
+                "fetch_params": [
+                    [
+                        "mail.thread",
+                        {
+                            "thread_model": "leads.lead",
+                            "thread_id": lead.id,
+                            "request_list": self.REQUEST_LIST,
+                        },
+                    ]
+                ]
+            },
+        )
+
+    def test_chatter_loads_for_restricted_roles(self):
+        lead = self.env["leads.lead"].create(
+            {
+                "name": "Chatter Lead",
+                "phone": "+1 415 555 0177",
+                "email": "chatter@example.com",
+                "company_id": self.company_a.id,
+            }
+        )
+        lead.activity_schedule("mail.mail_activity_data_call", summary="Secret task")
+        for login, groups in (
+            ("chat_notasks", "view_working,view_contact,view_history"),
+            ("chat_nocontact", "view_working,view_history,view_tasks"),
+            ("chat_all", "view_working,view_contact,view_history,view_tasks"),
+        ):
+            with self.subTest(login=login):
+                user = self.make_user(login, groups)
+                user.password = login
+                data = self._chatter(login, lead)
+                threads = [t for t in data.get("mail.thread", []) if t["id"] == lead.id]
+                self.assertTrue(threads)
+                activities = data.get("mail.activity", [])
+                if "view_tasks" in groups:
+                    self.assertTrue(activities)
+                else:
+                    self.assertFalse(activities)
+                if "view_contact" in groups:
+                    self.assertIn("chatter@example.com", str(data))
+                else:
+                    self.assertNotIn("chatter@example.com", str(data))
