@@ -12,3 +12,5 @@ from . import test_leads_demo
 from . import test_leads_field
 from . import test_leads_field_uninstall
 from . import test_leads_import_wizard
+from . import test_robustness_io
+from . import test_security_review
