@@ -6,6 +6,7 @@ from . import leads_inbound_key
 from . import leads_lifecycle_stage
 from . import leads_lead
 from . import mail_activity
+from . import ir_attachment
 from . import mail_message
 from . import leads_import_job
 from . import res_company

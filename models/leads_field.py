@@ -237,6 +237,8 @@ class LeadsField(models.Model):
         self.check_access("create")
         taken = set()
         for vals in vals_list:
+            if vals.get("field_id") and not self.env.su:
+                raise UserError(self.env._("The technical field is created for you."))
             if not vals.get("field_name") and vals.get("name"):
                 vals["field_name"] = self._suggest_field_name(vals["name"], taken)
             if vals.get("field_name") in taken:
@@ -252,6 +254,10 @@ class LeadsField(models.Model):
 
     def write(self, vals):
         self.check_access("write")
+        if "field_id" in vals and not self.env.su:
+            raise UserError(
+                self.env._("The technical field of a custom field cannot change.")
+            )
         if "field_name" in vals:
             for record in self:
                 if record.field_id and vals["field_name"] != record.field_name:
@@ -297,7 +303,12 @@ class LeadsField(models.Model):
 
     def unlink(self):
         self.check_access("unlink")
-        technical_fields = self.sudo().field_id
+        # Only the module's own manual fields on leads are ever dropped here.
+        technical_fields = self.sudo().field_id.filtered(
+            lambda f: f.model == "leads.lead"
+            and f.state == "manual"
+            and f.name.startswith("x_")
+        )
         names = self.mapped("field_name")
         res = super().unlink()
         # Views first: no view may mention a field that is about to disappear.
@@ -354,7 +365,7 @@ class LeadsField(models.Model):
                 }
             )
         )
-        self.field_id = field
+        self.sudo().field_id = field
         if self.field_type == "selection":
             self._sync_selection_options()
 
@@ -451,7 +462,7 @@ class LeadsField(models.Model):
                 )
             )
         # Detach first: field_id cascades, the custom field record must survive.
-        self.field_id = False
+        self.sudo().field_id = False
         old_field.unlink()
         self._create_technical_field()
         if keep_values:

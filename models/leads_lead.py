@@ -6,6 +6,18 @@ from odoo.fields import Domain
 from odoo.orm.domains import DomainAnd, DomainCondition
 
 GROUP_CONTACT = "leads_management.group_lead_view_contact"
+# Searching through these reads the history (messages, files, followers).
+HISTORY_FIELDS = (
+    "message_ids",
+    "website_message_ids",
+    "message_attachment_count",
+    "message_follower_ids",
+    "message_partner_ids",
+    "message_has_error",
+    "message_needaction",
+)
+# Only conversion (action_convert, in sudo after its checks) sets these.
+CONVERSION_FIELDS = ("partner_id", "converted_date", "conversion_trigger")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -186,7 +198,9 @@ class LeadsLead(models.Model):
     @api.depends("company_id.leads_calling_enabled")
     @api.depends_context("uid")
     def _compute_can_call(self):
-        allowed = self._leads_has_group("group_lead_call")
+        allowed = self._leads_has_group("group_lead_call") and self._leads_has_group(
+            "group_lead_view_contact"
+        )
         for lead in self:
             lead.can_call = allowed and lead.company_id.leads_calling_enabled
 
@@ -210,10 +224,13 @@ class LeadsLead(models.Model):
 
     @api.model
     def _is_id_lookup(self, domain):
-        """Whether ``domain`` only narrows down ids the caller already holds."""
+        """Whether ``domain`` only names ids the caller already holds.
+
+        Nothing else may be filtered on: no name, no contact, no stage.
+        """
         domain = Domain(domain)
         conditions = domain.children if isinstance(domain, DomainAnd) else [domain]
-        return any(
+        return all(
             isinstance(cond, DomainCondition)
             and cond.field_expr == "id"
             and cond.operator in ("in", "=")
@@ -238,12 +255,45 @@ class LeadsLead(models.Model):
             # Fields searched through a method (phone_mobile_search, activity
             # state, ...) are rewritten before Odoo checks field access: check
             # every restricted field named in the domain here.
+            history = self._leads_has_group("group_lead_view_history")
             for condition in Domain(domain).iter_conditions():
-                field = self._fields.get(condition.field_expr.split(".", 1)[0])
+                fname = condition.field_expr.split(".", 1)[0]
+                field = self._fields.get(fname)
                 if field and field.groups:
                     self._check_field_access(field, "read")
+                if not history and fname in HISTORY_FIELDS:
+                    raise AccessError(
+                        self.env._("Searching the history of leads needs Lead History.")
+                    )
         return super()._search(
             domain, offset=offset, limit=limit, order=order, **kwargs
+        )
+
+    def message_post(self, **kwargs):
+        # Text messages and emails can also leave through a note's notification
+        # parameters; they need the same permissions as sending them directly.
+        if not self.env.su:
+            if kwargs.get("sms_numbers") or kwargs.get("sms_pid_to_number"):
+                self._leads_check_group(
+                    "group_lead_message",
+                    self.env._("Your role does not allow sending SMS to leads."),
+                )
+            if kwargs.get("outgoing_email_to") or kwargs.get("partner_ids"):
+                self._leads_check_group(
+                    "group_lead_email",
+                    self.env._("Your role does not allow sending emails from leads."),
+                )
+        return super().message_post(**kwargs)
+
+    def message_subscribe(self, partner_ids=None, subtype_ids=None):
+        # Followers receive the history by email.
+        if not self.env.su:
+            self._leads_check_group(
+                "group_lead_view_history",
+                self.env._("Following a lead needs the Lead History permission."),
+            )
+        return super().message_subscribe(
+            partner_ids=partner_ids, subtype_ids=subtype_ids
         )
 
     def _mail_get_operation_for_mail_message_operation(self, message_operation):
@@ -328,6 +378,17 @@ class LeadsLead(models.Model):
     # CRUD
     # ------------------------------------------------------------------
 
+    def _check_protected_vals(self, vals):
+        if self.env.su:
+            return
+        if any(vals.get(fname) for fname in CONVERSION_FIELDS):
+            raise AccessError(self.env._("Leads become clients through Convert only."))
+        if vals.get("company_id") and not self._leads_has_group("group_lead_view_all"):
+            if vals["company_id"] not in self.env.companies.ids:
+                raise AccessError(
+                    self.env._("You can only put leads in the businesses you work at.")
+                )
+
     @api.model_create_multi
     def create(self, vals_list):
         # Adding needs the Leads section (view working or all), not only the
@@ -338,6 +399,8 @@ class LeadsLead(models.Model):
                 "Adding leads needs View at Working Businesses or All Businesses."
             ),
         )
+        for vals in vals_list:
+            self._check_protected_vals(vals)
         vals_list = [self._prepare_create_vals(dict(vals)) for vals in vals_list]
         self._check_leads_enabled(vals_list)
         return super().create(vals_list)
@@ -392,6 +455,7 @@ class LeadsLead(models.Model):
 
     def write(self, vals):
         self._check_company_set(vals)
+        self._check_protected_vals(vals)
         for fname in ("name", "phone", "email"):
             if isinstance(vals.get(fname), str):
                 vals[fname] = vals[fname].strip()
@@ -758,6 +822,11 @@ class LeadsLead(models.Model):
         self.check_access("read")
         self._leads_check_group(
             "group_lead_call", self.env._("Your role does not allow calling leads.")
+        )
+        # The tel: link is the number itself.
+        self._leads_check_group(
+            "group_lead_view_contact",
+            self.env._("Calling needs the permission to see lead phone numbers."),
         )
         if not self.company_id.leads_calling_enabled:
             raise UserError(
