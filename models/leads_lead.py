@@ -285,6 +285,21 @@ class LeadsLead(models.Model):
                 )
         return super().message_post(**kwargs)
 
+    def _notify_get_recipients(self, message, msg_vals=False, **kwargs):
+        # Staff without Lead History never receive the history by email, even
+        # when they follow the lead (e.g. subscribed as its assigned staff).
+        recipients = super()._notify_get_recipients(
+            message, msg_vals=msg_vals, **kwargs
+        )
+        history = self.env.ref("leads_management.group_lead_view_history").id
+        return [
+            recipient
+            for recipient in recipients
+            if not recipient.get("uid")
+            or recipient.get("share")
+            or history in (recipient.get("groups") or ())
+        ]
+
     def message_subscribe(self, partner_ids=None, subtype_ids=None):
         # Followers receive the history by email.
         if not self.env.su:

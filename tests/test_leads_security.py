@@ -610,3 +610,31 @@ class TestExportFormulas(LeadsSecurityCommon):
         # Plain values are untouched.
         stage = self.as_user(user).browse(self.lead_a.id).export_data(["stage_id"])
         self.assertEqual(stage["datas"], [["Lead"]])
+
+
+class TestHistoryNotifications(LeadsSecurityCommon):
+    def test_followers_without_history_get_no_history_email(self):
+        blind = self.make_user("notify_blind", "view_working,view_contact")
+        seeing = self.make_user("notify_seeing", VIEW)
+        (blind | seeing).notification_type = "email"
+        # Subscribed by the system (e.g. as assigned staff), not by themselves.
+        self.lead_a.sudo().message_subscribe(
+            partner_ids=(blind | seeing).partner_id.ids
+        )
+        message = self.lead_a.message_post(
+            body="Private history",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        notified = (
+            self.env["mail.notification"]
+            .sudo()
+            .search([("mail_message_id", "=", message.id)])
+            .res_partner_id
+        )
+        self.assertIn(seeing.partner_id, notified)
+        self.assertNotIn(blind.partner_id, notified)
+        with self.assertRaises(AccessError):
+            self.as_user(blind).browse(self.lead_a.id).message_subscribe(
+                partner_ids=blind.partner_id.ids
+            )
