@@ -638,3 +638,17 @@ class TestHistoryNotifications(LeadsSecurityCommon):
             self.as_user(blind).browse(self.lead_a.id).message_subscribe(
                 partner_ids=blind.partner_id.ids
             )
+
+
+class TestConvertWizardScope(LeadsSecurityCommon):
+    def test_wizard_on_foreign_lead_is_a_clear_refusal(self):
+        user = self.make_user("wiz_scope", VIEW + ",convert", companies=self.company_a)
+        Wizard = (
+            self.env["leads.convert.wizard"]
+            .with_user(user)
+            .with_context(allowed_company_ids=self.company_a.ids)
+        )
+        with self.assertRaises(AccessError):
+            Wizard.create({"lead_ids": [(6, 0, self.lead_b.ids)]})
+        wizard = Wizard.create({"lead_ids": [(6, 0, self.lead_a.ids)]})
+        self.assertEqual(wizard.action, "create")

@@ -17,6 +17,7 @@ class LeadsConvertWizard(models.TransientModel):
         string="Conversion",
         required=True,
         compute="_compute_action",
+        precompute=True,
         store=True,
         readonly=False,
     )
@@ -24,6 +25,7 @@ class LeadsConvertWizard(models.TransientModel):
         "res.partner",
         string="Client",
         compute="_compute_partner_id",
+        precompute=True,
         store=True,
         readonly=False,
         help="Suggested from the leads' phone number and email.",
@@ -48,6 +50,9 @@ class LeadsConvertWizard(models.TransientModel):
     @api.depends("lead_ids")
     def _compute_partner_id(self):
         for wizard in self:
+            # A clear refusal for leads outside the user's scope, before any
+            # suggestion is computed from them.
+            wizard.lead_ids.check_access("read")
             partners = self.env["res.partner"]
             for lead in wizard.lead_ids:
                 # sudo: matching uses the lead's phone and email, which the
