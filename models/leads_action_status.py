@@ -76,14 +76,7 @@ class LeadsActionStatus(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used(self):
-        # sudo: leads of businesses this user cannot see still use the status.
-        used = (
-            self.env["leads.lead"]
-            .sudo()
-            .with_context(active_test=False)
-            .search_count([("action_status_id", "in", self.ids)], limit=1)
-        )
-        if used:
+        if self.env["leads.lead"]._leads_records_in_use("action_status_id", self):
             raise UserError(
                 self.env._(
                     "This action status is set on leads; archive it instead of "

@@ -80,14 +80,7 @@ class LeadsChannel(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used(self):
-        # sudo: leads of businesses this user cannot see still use the channel.
-        used = (
-            self.env["leads.lead"]
-            .sudo()
-            .with_context(active_test=False)
-            .search_count([("channel_id", "in", self.ids)], limit=1)
-        )
-        if used:
+        if self.env["leads.lead"]._leads_records_in_use("channel_id", self):
             raise UserError(
                 self.env._(
                     "This channel is set on leads; archive it instead of deleting it."

@@ -209,6 +209,19 @@ class LeadsLead(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
+    def _leads_records_in_use(self, fname, records):
+        """Whether any lead points at ``records`` through ``fname``.
+
+        sudo: leads of every business count, archived ones too, whether or not
+        the user can see them.
+        """
+        return bool(
+            self.sudo()
+            .with_context(active_test=False)
+            .search_count([(fname, "in", records.ids)], limit=1)
+        )
+
+    @api.model
     def _leads_has_group(self, group):
         return self.env.su or self.env.user.has_group(f"leads_management.{group}")
 
