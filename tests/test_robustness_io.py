@@ -277,9 +277,25 @@ class TestReviewWebhookIO2(WebhookCommon):
     # email/phone, which are never neutralised.
     def test_review_formula_reaches_client_name(self):
         formula = '=HYPERLINK("http://evil.example/x","Click")'
-        data = self.assertResult(
+        # Adjusted: the contract does not require a formula to be accepted as
+        # an email; it is refused with a 400 naming the field, so it never
+        # becomes a client's name or email.
+        data = self.assertError(
             self.post(
                 self.event("intake_form.submitted", contact={"email": formula}),
+                company=self.company_off,
+            ),
+            400,
+            "invalid_payload",
+        )
+        self.assertTrue(data["error"]["message"].startswith("contact.email"), data)
+        # A formula in the name is stored, and exported, as text.
+        data = self.assertResult(
+            self.post(
+                self.event(
+                    "intake_form.submitted",
+                    contact={"name": formula, "email": "formula.name@example.com"},
+                ),
                 company=self.company_off,
             ),
             "client_created",
@@ -293,8 +309,26 @@ class TestReviewWebhookIO2(WebhookCommon):
 
     def test_review_formula_phone_reaches_client_on_conversion(self):
         formula = "=1+2"
-        first = self.assertResult(
+        # Adjusted: a formula is not a phone number; it is refused with a 400
+        # naming the field (the contract does not require accepting it).
+        data = self.assertError(
             self.post(self.event(contact={"phone": formula, "email": "f@example.com"})),
+            400,
+            "invalid_payload",
+        )
+        self.assertTrue(data["error"]["message"].startswith("contact.phone"), data)
+        # A formula in the name reaches the client converted from the lead as
+        # text only.
+        first = self.assertResult(
+            self.post(
+                self.event(
+                    contact={
+                        "name": formula,
+                        "phone": "+1 415 555 0830",
+                        "email": "f@example.com",
+                    }
+                )
+            ),
             "lead_created",
         )
         lead = self.Lead.browse(first["lead_id"])
