@@ -57,6 +57,13 @@ def decode_csv(data, encoding=None):
     """
     if encoding:
         codec = encoding
+        if not encoding.lower().startswith("utf"):
+            # A UTF-8 or UTF-16 BOM is unambiguous: an 8-bit encoding forced on
+            # such a file would turn it into "ï»¿" / "ÿþ" in the first header.
+            for bom in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+                if data.startswith(bom):
+                    data = data[len(bom) :]
+                    break
         if encoding in ("utf-8", "utf8"):
             codec = "utf-8-sig"
         elif encoding in ("utf-16", "utf-32") and not any(

@@ -230,6 +230,7 @@ class LeadsImportJob(models.Model):
                     if not any(cell.strip() for cell in cells):
                         continue
                     header = [cell.strip() for cell in cells]
+                    self._import_check_header(header)
                     if len(header) > MAX_COLUMNS:
                         raise UserError(
                             self.env._(
@@ -291,6 +292,21 @@ class LeadsImportJob(models.Model):
             "header": header,
             "rows": rows,
         }
+
+    @api.model
+    def _import_check_header(self, header):
+        """A header cell holding NUL cannot be a column name (nor be stored)."""
+        for index, column in enumerate(header, start=1):
+            if "\x00" in column:
+                raise UserError(
+                    self.env._(
+                        "Column %(index)s of the header line (%(column)s) contains a "
+                        "NUL character: the file is damaged or is not a text CSV "
+                        "file (check the encoding).",
+                        index=index,
+                        column=column.replace("\x00", "\ufffd")[:80],
+                    )
+                )
 
     # ------------------------------------------------------------------
     # Mapping
@@ -916,7 +932,9 @@ class LeadsImportJob(models.Model):
         parser, expected = parsers[field.type]
         try:
             return parser()
-        except ValueError:
+        except (ValueError, OverflowError):
+            # OverflowError: a date and time at the edge of the calendar that
+            # leaves it once converted to UTC (9999-12-31 23:00 in New York).
             raise RowError(
                 self.env._(
                     "%(value)s is not a valid %(expected)s in column %(column)s.",
@@ -991,14 +1009,33 @@ class LeadsImportJob(models.Model):
                 finished = job._import_run(commit=True)
             except UserError as exc:
                 self._import_rollback()
-                job.write({"state": "failed", "error_message": str(exc.args[0])})
-                job._import_notify()
-                self._import_commit_final()
+                job._import_fail(str(exc.args[0]))
+                continue
+            except Exception as exc:  # noqa: BLE001 - one job never blocks the others
+                # A bug or a database error: the job must not stay "running"
+                # (retried and crashing on every run, the user never told).
+                _logger.exception("Lead import job %s failed.", job.id)
+                self._import_rollback()
+                job._import_fail(
+                    self.env._(
+                        "An unexpected error stopped the import (%(error)s). The "
+                        "rows processed before it are saved; resume the import to "
+                        "continue, or contact your administrator.",
+                        error=f"{type(exc).__name__}: {exc}"[:300],
+                    )
+                )
                 continue
             if not finished:
                 return
             job._import_notify()
             self._import_commit_final()
+
+    def _import_fail(self, reason):
+        """Mark the job failed, tell its owner, commit (after a rollback)."""
+        self.ensure_one()
+        self.write({"state": "failed", "error_message": reason})
+        self._import_notify()
+        self._import_commit_final()
 
     @api.model
     def _import_rollback(self):

@@ -47,8 +47,10 @@ MAX_MESSAGE = 10000
 MAX_OCCURRED_AT = 64
 # Leading characters that turn a cell into a formula in spreadsheets.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-# Phone-like text ("+1 415 555 0100") is not a formula risk and stays as is.
-PHONE_LIKE = re.compile(r"^[+\-\d\s().]+$")
+# What a phone number may hold (contact.phone): "+1 (415) 555-0100", "0044.20/7946".
+PHONE_CHARS = re.compile(r"^[\d\s+()\-./]+$")
+MIN_PHONE_DIGITS = 3
+SURROGATE_MESSAGE = "must not contain lone surrogates (invalid Unicode)"
 # Database errors Odoo retries (a concurrent transaction won): never swallow them.
 RETRYABLE_ERRORS = (ConcurrencyError, psycopg2.OperationalError)
 
@@ -71,6 +73,8 @@ def _check_str(value, field, max_length, required=False):
         raise InvalidPayload(field, "must be a string")
     if "\x00" in value:
         raise InvalidPayload(field, "must not contain NUL characters")
+    if _has_surrogate(value):
+        raise InvalidPayload(field, SURROGATE_MESSAGE)
     value = value.strip()
     if required and not value:
         raise InvalidPayload(field, "must not be empty")
@@ -79,10 +83,76 @@ def _check_str(value, field, max_length, required=False):
     return value or None
 
 
+def _has_surrogate(value):
+    """Whether ``value`` holds a lone surrogate (valid JSON, not storable text)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _find_surrogate(payload):
+    """Path ("contact.name", "tags[2]") of the first string of ``payload``, key
+    or value, holding a lone surrogate; None when there is none.
+
+    Iterative: a deeply nested body cannot exhaust the stack here.
+    """
+    stack = [("", payload)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if _has_surrogate(value):
+                return path or "body"
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                child = f"{path}.{key}" if path else str(key)
+                if isinstance(key, str) and _has_surrogate(key):
+                    return path or "body"
+                stack.append((child, item))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{index}]", item) for index, item in enumerate(value))
+    return None
+
+
+def _is_phone_number(value):
+    """Digits, spaces and + ( ) - . / only, at least three digits."""
+    return bool(PHONE_CHARS.match(value)) and (
+        sum(ch.isdigit() for ch in value) >= MIN_PHONE_DIGITS
+    )
+
+
 def _neutralize_formula(value):
-    """Text from anonymous senders never starts like a spreadsheet formula."""
-    if value and value.startswith(FORMULA_PREFIXES) and not PHONE_LIKE.match(value):
-        return "'" + value
+    """Text from anonymous senders never starts like a spreadsheet formula.
+
+    A real phone number starting with ``+`` ("+1 415 555 0100") stays as is.
+    """
+    if not value or not value.startswith(FORMULA_PREFIXES):
+        return value
+    if value.startswith("+") and _is_phone_number(value):
+        return value
+    return "'" + value
+
+
+def _check_phone(value, field):
+    """A phone number, never a formula; None when absent."""
+    if value is None:
+        return None
+    if not _is_phone_number(value) or value.startswith("-"):
+        raise InvalidPayload(
+            field,
+            "must be a phone number (digits, spaces and + ( ) - . / only, at "
+            f"least {MIN_PHONE_DIGITS} digits)",
+        )
+    return value
+
+
+def _check_email(value, field):
+    """Loosely an email address (the normalised form is computed later)."""
+    if value is None:
+        return None
+    if "@" not in value or value.startswith(FORMULA_PREFIXES):
+        raise InvalidPayload(field, "must be an email address")
     return value
 
 
@@ -167,7 +237,10 @@ class LeadsInboundEvent(models.Model):
         canonical = json.dumps(
             payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False
         )
-        payload_hash = hashlib.sha256(canonical.encode()).hexdigest()
+        # surrogatepass: hashing never fails, whatever the validation let through.
+        payload_hash = hashlib.sha256(
+            canonical.encode("utf-8", "surrogatepass")
+        ).hexdigest()
         event = self._insert_once(company, data, canonical, payload_hash)
         if not event:
             event = self.search(
@@ -241,6 +314,11 @@ class LeadsInboundEvent(models.Model):
         """
         if not isinstance(payload, dict):
             raise InvalidPayload("body", "must be a JSON object")
+        # Lone surrogates ("\\ud800") are valid JSON but cannot be stored: any
+        # string of the body, known key or not, is refused with its path.
+        bad_path = _find_surrogate(payload)
+        if bad_path:
+            raise InvalidPayload(bad_path[:80], SURROGATE_MESSAGE)
         data = {
             "id": _check_str(payload.get("id"), "id", MAX_ID, required=True),
             "type": _check_str(payload.get("type"), "type", MAX_SHORT, required=True),
@@ -270,8 +348,14 @@ class LeadsInboundEvent(models.Model):
             "name": _neutralize_formula(
                 _check_str(contact.get("name"), "contact.name", MAX_NAME)
             ),
-            "phone": _check_str(contact.get("phone"), "contact.phone", MAX_PHONE),
-            "email": _check_str(contact.get("email"), "contact.email", MAX_EMAIL),
+            "phone": _check_phone(
+                _check_str(contact.get("phone"), "contact.phone", MAX_PHONE),
+                "contact.phone",
+            ),
+            "email": _check_email(
+                _check_str(contact.get("email"), "contact.email", MAX_EMAIL),
+                "contact.email",
+            ),
         }
         lead_id = payload.get("lead_id")
         if lead_id is not None and (
@@ -348,12 +432,13 @@ class LeadsInboundEvent(models.Model):
                 parsed = datetime.datetime.fromisoformat(
                     (value or "").replace("Z", "+00:00")
                 )
-            except ValueError as exc:
+                if ftype == "date":
+                    return parsed.date()
+                if parsed.tzinfo:
+                    # OverflowError at the edges of the calendar (year 1 or 9999).
+                    parsed = parsed.astimezone(datetime.timezone.utc)
+            except (ValueError, OverflowError) as exc:
                 raise InvalidPayload(name, "must be an ISO 8601 date") from exc
-            if ftype == "date":
-                return parsed.date()
-            if parsed.tzinfo:
-                parsed = parsed.astimezone(datetime.timezone.utc)
             return parsed.replace(tzinfo=None)
         if ftype == "selection":
             keys = [k for k, _label in field._description_selection(self.env)]
@@ -429,48 +514,93 @@ class LeadsInboundEvent(models.Model):
         return self._process_capture(company, data, code)
 
     def _contact_keys(self, company, contact):
+        """``(phone key, raw phone, email key)`` of the event's contact.
+
+        The phone key is the E.164 form (the business's country as default
+        region), like the stored ``phone_sanitized``; a phone without an E.164
+        form ("12345") has no key and is matched as typed (``raw phone``, the
+        stripped value the records store). The email key is the non-strict
+        normal form, like the stored ``email_normalized``.
+        """
         Lead = self.env["leads.lead"]
+        raw_phone = contact["phone"] or False
         phone = (
-            Lead._phone_format(number=contact["phone"], country=company.country_id)
-            if contact["phone"]
+            Lead._phone_format(number=raw_phone, country=company.country_id)
+            if raw_phone
             else False
         )
-        email = email_normalize(contact["email"]) if contact["email"] else False
-        return phone, email
+        email = (
+            email_normalize(contact["email"], strict=False)
+            if contact["email"]
+            else False
+        )
+        return phone, (False if phone else raw_phone), email
+
+    @api.model
+    def _inbound_keys(self, phone, raw_phone, email):
+        """Serialisation keys (leads.inbound.key) of a contact."""
+        keys = []
+        if phone:
+            keys.append(f"phone:{phone}")
+        elif raw_phone:
+            # A stable key for a phone without an E.164 form: its digits.
+            digits = "".join(ch for ch in raw_phone if ch.isdigit())
+            keys.append(f"phone_raw:{digits or raw_phone}")
+        if email:
+            keys.append(f"email:{email}")
+        return keys
+
+    def _find_open_lead(self, company, data, phone, raw_phone, email):
+        """The open lead of ``company`` the event is about: ``lead_id``, then
+        the phone, then the email (contract, section 5)."""
+        Lead = self.env["leads.lead"].with_company(company)
+        open_leads = Domain(
+            [("company_id", "=", company.id), ("converted_date", "=", False)]
+        )
+        if data["lead_id"]:
+            lead = Lead.search(open_leads & Domain("id", "=", data["lead_id"]))
+            if lead:
+                return lead
+        for domain in self._contact_domains(phone, raw_phone, email):
+            lead = Lead.search(open_leads & domain, order="id", limit=1)
+            if lead:
+                return lead
+        return Lead
+
+    @api.model
+    def _contact_domains(self, phone, raw_phone, email):
+        """Lead domains of the contact, in matching order (phone, then email)."""
+        domains = []
+        if phone:
+            domains.append(Domain("phone_sanitized", "=", phone))
+        elif raw_phone:
+            domains.append(Domain("phone", "=", raw_phone))
+        if email:
+            domains.append(Domain("email_normalized", "=", email))
+        return domains
 
     def _process_capture(self, company, data, channel_code):
         Lead = self.env["leads.lead"].with_company(company)
         Partner = self.env["res.partner"].with_company(company)
         contact = data["contact"]
-        phone, email = self._contact_keys(company, contact)
+        phone, raw_phone, email = self._contact_keys(company, contact)
         if not (company.leads_management_enabled or company.leads_auto_create_client):
             return "visitor_logged", Lead, Partner
         # Serialise every capture of this contact in this business.
-        keys = [f"phone:{phone}"] if phone else []
-        if email:
-            keys.append(f"email:{email}")
-        self.env["leads.inbound.key"]._touch(company, keys)
+        self.env["leads.inbound.key"]._touch(
+            company, self._inbound_keys(phone, raw_phone, email)
+        )
         is_call = data["type"] in ("call.inbound", "sms.inbound")
-        contact_domain = self._contact_domain(phone, None if is_call else email)
+        if is_call:
+            # A call or an SMS is about its phone number only.
+            email = False
         if company.leads_management_enabled:
-            lead = Lead.search(
-                Domain.AND(
-                    [
-                        contact_domain,
-                        [
-                            ("company_id", "=", company.id),
-                            ("converted_date", "=", False),
-                        ],
-                    ]
-                ),
-                order="id",
-                limit=1,
-            )
+            lead = self._find_open_lead(company, data, phone, raw_phone, email)
             if lead:
                 lead._update_from_webhook(data)
                 self._log_on_record(lead, data)
                 return "lead_updated", lead, Partner
-        partner = self._match_partner(company, phone, email)
+        partner = self._match_partner(company, phone, raw_phone, email)
         if partner:
             self._log_on_record(partner, data)
             return "client_matched", Lead, partner
@@ -482,21 +612,11 @@ class LeadsInboundEvent(models.Model):
         self._log_on_record(partner, data)
         return "client_created", Lead, partner
 
-    @api.model
-    def _contact_domain(self, phone, email):
-        domain = Domain.FALSE
-        if phone:
-            domain |= Domain("phone_sanitized", "=", phone)
-        if email:
-            domain |= Domain("email_normalized", "=", email)
-        return domain
-
-    def _match_partner(self, company, phone, email):
-        domain = self._contact_domain(phone, email)
-        if domain.is_false():
-            return self.env["res.partner"]
-        domain &= Domain("company_id", "in", [company.id, False])
-        return self.env["res.partner"].search(domain, order="id", limit=1)
+    def _match_partner(self, company, phone, raw_phone, email):
+        """The oldest client of ``company`` with this phone or email."""
+        return self.env["res.partner"]._leads_find_clients(
+            company, phone, raw_phone, email
+        )
 
     def _prepare_client_vals(self, company, data, phone):
         contact = data["contact"]
@@ -505,7 +625,11 @@ class LeadsInboundEvent(models.Model):
             digits = "".join(c for c in (phone or contact["phone"]) if c.isdigit())
             name = f"{digits}_{suffix}"
         else:
-            name = contact["name"] or contact["phone"] or contact["email"]
+            # The phone and email were validated (no formula but a "+" phone);
+            # the fallback name is neutralised all the same.
+            name = _neutralize_formula(
+                contact["name"] or contact["phone"] or contact["email"]
+            )
         return {
             "name": name,
             "phone": contact["phone"],
@@ -536,23 +660,8 @@ class LeadsInboundEvent(models.Model):
     def _process_conversion(self, company, data, trigger):
         Lead = self.env["leads.lead"].with_company(company)
         Partner = self.env["res.partner"]
-        phone, email = self._contact_keys(company, data["contact"])
-        open_leads = Domain(
-            [("company_id", "=", company.id), ("converted_date", "=", False)]
-        )
-        lead = Lead.browse()
-        if data["lead_id"]:
-            lead = Lead.search(open_leads & Domain("id", "=", data["lead_id"]))
-        if not lead and phone:
-            lead = Lead.search(
-                open_leads & Domain("phone_sanitized", "=", phone), order="id", limit=1
-            )
-        if not lead and email:
-            lead = Lead.search(
-                open_leads & Domain("email_normalized", "=", email),
-                order="id",
-                limit=1,
-            )
+        phone, raw_phone, email = self._contact_keys(company, data["contact"])
+        lead = self._find_open_lead(company, data, phone, raw_phone, email)
         if not lead:
             return "no_matching_lead", Lead, Partner
         client = lead._find_matching_partners()[:1]

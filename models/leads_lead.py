@@ -812,13 +812,20 @@ class LeadsLead(models.Model):
     def _find_matching_partners(self):
         """Clients of the same business with the same phone or email."""
         self.ensure_one()
-        domain = self._contact_domain("phone_sanitized", "email_normalized")
+        Partner = self.env["res.partner"]
+        # A phone without an E.164 form ("12345") matches the client's phone as
+        # typed; other businesses' and staff members' partners never match.
+        domain = Partner._leads_contact_domain(
+            self.phone_sanitized,
+            not self.phone_sanitized and (self.phone or "").strip(),
+            self.email_normalized,
+        )
         if domain.is_false():
-            return self.env["res.partner"]
-        domain &= Domain("company_id", "in", [self.company_id.id, False])
+            return Partner
+        domain &= Partner._leads_client_domain(self.company_id)
         if self.partner_id:
             domain &= Domain("id", "!=", self.partner_id.id)
-        return self.env["res.partner"].search(domain, limit=5)
+        return Partner.search(domain, limit=5)
 
     def action_open_duplicates(self):
         self.ensure_one()

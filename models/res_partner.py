@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.fields import Domain
 
 
 class ResPartner(models.Model):
@@ -24,6 +25,58 @@ class ResPartner(models.Model):
         )
         for partner in self:
             partner.lead_count = counts.get(partner, 0)
+
+    @api.model
+    def _leads_client_domain(self, company):
+        """Partners that can be a client of ``company`` (matching by phone/email).
+
+        A client belongs to the business or to no business, but a partner
+        without a business is not always a client: the partner of any business
+        (``res.company.partner_id``) and the partner of an internal user
+        (employee, administrator, archived or not) never are.
+        """
+        # sudo, archived included: which partners are businesses or staff is
+        # not a matter of the caller's rights.
+        company_partners = (
+            self.env["res.company"]
+            .sudo()
+            .with_context(active_test=False)
+            .search_fetch([], ["partner_id"])
+            .partner_id
+        )
+        internal_users = (
+            self.env["res.users"]
+            .sudo()
+            .with_context(active_test=False)
+            ._search([("share", "=", False)])
+        )
+        return (
+            Domain("company_id", "in", [company.id, False])
+            & Domain("id", "not in", company_partners.ids)
+            & Domain("user_ids", "not any", internal_users)
+        )
+
+    @api.model
+    def _leads_contact_domain(self, phone_key, raw_phone, email_key):
+        """Partners with this E.164 phone (or, when the phone has no E.164
+        form, this phone as typed) or this normalised email."""
+        domain = Domain.FALSE
+        if phone_key:
+            domain |= Domain("phone_sanitized", "=", phone_key)
+        elif raw_phone:
+            domain |= Domain("phone", "=", raw_phone)
+        if email_key:
+            domain |= Domain("email_normalized", "=", email_key)
+        return domain
+
+    @api.model
+    def _leads_find_clients(self, company, phone_key, raw_phone, email_key, limit=1):
+        """Clients of ``company`` with this phone or email (oldest first)."""
+        domain = self._leads_contact_domain(phone_key, raw_phone, email_key)
+        if domain.is_false():
+            return self.browse()
+        domain &= self._leads_client_domain(company)
+        return self.search(domain, order="id", limit=limit)
 
     def action_view_leads(self):
         self.ensure_one()

@@ -9,10 +9,16 @@ from odoo import SUPERUSER_ID, api
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.service.model import retrying
 from odoo.tests import Form, TransactionCase, new_test_user, tagged
+from odoo.tools import mute_logger
 
 from odoo.addons.leads_management.models import leads_import_job
 
 from .common import LeadsCommon
+
+
+class WorkerKilled(BaseException):
+    """Stands for a worker killed mid-batch (not an Exception)."""
+
 
 HEADER = "Name,Phone,Email\n"
 
@@ -734,12 +740,13 @@ class TestLeadsImportWizard(LeadsCommon):
         def crash_second(job, Lead, vals_list):
             calls.append(1)
             if len(calls) == 2:
-                raise RuntimeError("worker killed")
+                raise WorkerKilled("worker killed")
             return original(job, Lead, vals_list)
 
-        # Batch 1 is "committed" (the commit is stubbed in tests), batch 2 dies.
+        # Batch 1 is "committed" (the commit is stubbed in tests), batch 2 dies
+        # with the worker (not an Exception: the cron cannot catch a kill).
         with (
-            contextlib.suppress(RuntimeError),
+            contextlib.suppress(WorkerKilled),
             patch.object(Job, "_import_create_batch", crash_second),
         ):
             self.env["leads.import.job"]._cron_process_import_jobs()
@@ -753,6 +760,42 @@ class TestLeadsImportWizard(LeadsCommon):
         self.assertEqual(job.created_count, 6)
         self.assertEqual(len(self._leads()), 6)
         self.assertEqual(len(set(self._leads().mapped("phone_sanitized"))), 6)
+
+    def test_background_job_error_fails_the_job_and_moves_on(self):
+        patches = self._background_setup()
+        for p in patches:
+            p.start()
+            self.addCleanup(p.stop)
+        first = self._import(self._rows(4)).job_id
+        second = self._import(self._rows(4, start=10)).job_id
+        Job = self.registry["leads.import.job"]
+        original = Job._import_create_batch
+
+        def crash_first(job, Lead, vals_list):
+            if job == first:
+                raise RuntimeError("unexpected bug")
+            return original(job, Lead, vals_list)
+
+        sent = []
+        with (
+            patch.object(Job, "_import_rollback", lambda model: None),
+            patch.object(Job, "_import_create_batch", crash_first),
+            patch.object(
+                type(self.env["res.partner"]),
+                "_bus_send",
+                lambda partner, kind, message, **kw: sent.append((partner, message)),
+            ),
+            mute_logger("odoo.addons.leads_management.models.leads_import_job"),
+        ):
+            self.env["leads.import.job"]._cron_process_import_jobs()
+        self.assertEqual(first.state, "failed")
+        self.assertIn("RuntimeError: unexpected bug", first.error_message)
+        self.assertIn("resume", first.error_message)
+        self.assertEqual(second.state, "done")
+        self.assertEqual(second.created_count, 4)
+        messages = [message["message"] for _partner, message in sent]
+        self.assertTrue(any("failed" in m for m in messages), messages)
+        self.assertTrue(any("finished" in m for m in messages), messages)
 
     def test_background_job_stops_when_leads_management_turned_off(self):
         patches = self._background_setup()

@@ -277,9 +277,25 @@ class TestReviewWebhookIO2(WebhookCommon):
     # email/phone, which are never neutralised.
     def test_review_formula_reaches_client_name(self):
         formula = '=HYPERLINK("http://evil.example/x","Click")'
-        data = self.assertResult(
+        # Adjusted: the contract does not require a formula to be accepted as
+        # an email; it is refused with a 400 naming the field, so it never
+        # becomes a client's name or email.
+        data = self.assertError(
             self.post(
                 self.event("intake_form.submitted", contact={"email": formula}),
+                company=self.company_off,
+            ),
+            400,
+            "invalid_payload",
+        )
+        self.assertTrue(data["error"]["message"].startswith("contact.email"), data)
+        # A formula in the name is stored, and exported, as text.
+        data = self.assertResult(
+            self.post(
+                self.event(
+                    "intake_form.submitted",
+                    contact={"name": formula, "email": "formula.name@example.com"},
+                ),
                 company=self.company_off,
             ),
             "client_created",
@@ -293,8 +309,26 @@ class TestReviewWebhookIO2(WebhookCommon):
 
     def test_review_formula_phone_reaches_client_on_conversion(self):
         formula = "=1+2"
-        first = self.assertResult(
+        # Adjusted: a formula is not a phone number; it is refused with a 400
+        # naming the field (the contract does not require accepting it).
+        data = self.assertError(
             self.post(self.event(contact={"phone": formula, "email": "f@example.com"})),
+            400,
+            "invalid_payload",
+        )
+        self.assertTrue(data["error"]["message"].startswith("contact.phone"), data)
+        # A formula in the name reaches the client converted from the lead as
+        # text only.
+        first = self.assertResult(
+            self.post(
+                self.event(
+                    contact={
+                        "name": formula,
+                        "phone": "+1 415 555 0830",
+                        "email": "f@example.com",
+                    }
+                )
+            ),
             "lead_created",
         )
         lead = self.Lead.browse(first["lead_id"])
@@ -354,3 +388,98 @@ class TestReviewWebhookIO2(WebhookCommon):
             f"company B partner {other.id}, employee partner {user_partner.id}: "
             f"{r1.text} / {r2.text} / {r3.text}; lead.partner_id={lead.partner_id.id}",
         )
+
+
+@tagged("post_install", "-at_install")
+class TestWebhookMatchingRules(WebhookCommon):
+    """The fixes of the review above, from the other side."""
+
+    def test_capture_lead_id_of_another_business_is_ignored(self):
+        lead_b = self.create_lead(company=self.company_b, phone="+1 415 555 0840")
+        data = self.assertResult(
+            self.post(
+                self.event(
+                    "intake_form.submitted",
+                    lead_id=lead_b.id,
+                    contact={"email": "other.business@example.com"},
+                )
+            ),
+            "lead_created",
+        )
+        self.assertNotEqual(data["lead_id"], lead_b.id)
+        self.assertEqual(self.Lead.browse(data["lead_id"]).company_id, self.company_a)
+
+    def test_call_with_lead_id_updates_that_lead(self):
+        lead = self.create_lead(email="lead.id.call@example.com")
+        data = self.assertResult(
+            self.post(
+                self.event(lead_id=lead.id, contact={"phone": "+1 415 555 0841"})
+            ),
+            "lead_updated",
+        )
+        self.assertEqual(data["lead_id"], lead.id)
+        self.assertEqual(lead.phone_sanitized, "+14155550841")
+
+    def test_surrogate_in_an_ignored_key_names_it(self):
+        raw = (
+            b'{"id": "evt_surrogate_2", "type": "sms.inbound", '
+            b'"contact": {"phone": "+1 415 555 0842"}, "extra": ["ok", "\\udfff"]}'
+        )
+        data = self.assertError(self.post(raw=raw), 400, "invalid_payload")
+        self.assertTrue(data["error"]["message"].startswith("extra[1] "), data)
+
+    def test_phone_and_email_are_validated(self):
+        for phone in ("-123", "12", "call me", "@SUM(1)"):
+            data = self.assertError(
+                self.post(self.event(contact={"phone": phone})), 400, "invalid_payload"
+            )
+            self.assertTrue(data["error"]["message"].startswith("contact.phone"), data)
+        for email in ("nobody", "@x@example.com", "=a@example.com"):
+            data = self.assertError(
+                self.post(
+                    self.event("intake_form.submitted", contact={"email": email})
+                ),
+                400,
+                "invalid_payload",
+            )
+            self.assertTrue(data["error"]["message"].startswith("contact.email"), data)
+        data = self.assertResult(
+            self.post(self.event(contact={"name": "-1-2", "phone": "(415) 555-0843"})),
+            "lead_created",
+        )
+        lead = self.Lead.browse(data["lead_id"])
+        self.assertEqual(lead.name, "'-1-2")
+        self.assertEqual(lead.phone, "(415) 555-0843")
+
+    def test_unparseable_phone_lead_converts_to_its_client(self):
+        client = self.env["res.partner"].create(
+            {
+                "name": "Raw phone client",
+                "phone": "12345",
+                "company_id": self.company_a.id,
+            }
+        )
+        lead = self.create_lead(phone="12345", name="Raw")
+        self.assertFalse(lead.phone_sanitized)
+        self.assertIn(client, lead._find_matching_partners())
+        data = self.assertResult(
+            self.post(self.event("booking.completed", lead_id=lead.id)),
+            "lead_converted",
+        )
+        self.assertEqual(data["partner_id"], client.id)
+
+    def test_archived_staff_partner_is_not_a_client(self):
+        user = new_test_user(
+            self.env, login="archived_staff", email="archived.staff@example.com"
+        )
+        user.active = False
+        data = self.assertResult(
+            self.post(
+                self.event(
+                    "intake_form.submitted",
+                    contact={"email": "archived.staff@example.com"},
+                )
+            ),
+            "lead_created",
+        )
+        self.assertNotEqual(data["partner_id"], user.partner_id.id)

@@ -135,8 +135,10 @@ class LeadsImportWizard(models.TransientModel):
         next(reader, None)
         for count, row in enumerate(reader):
             for index, cell in enumerate(row[: len(samples)]):
-                if not samples[index] and cell.strip():
-                    samples[index] = cell.strip()[:80]
+                # NUL cannot be stored (the row itself fails at import).
+                cell = cell.replace("\x00", "").strip()
+                if not samples[index] and cell:
+                    samples[index] = cell[:80]
             if count > 20 or all(samples):
                 break
         return samples
