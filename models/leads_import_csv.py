@@ -11,6 +11,8 @@ import csv
 import re
 import unicodedata
 
+from .leads_text import neutralize_cell
+
 DELIMITERS = (",", ";", "\t", "|")
 
 # (codec used to decode, value shown to the user)
@@ -30,7 +32,6 @@ BOMS = (
 )
 
 # Characters that make a spreadsheet evaluate a cell (CSV/formula injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 SNIFF_SIZE = 64 * 1024
 
@@ -174,11 +175,8 @@ def normalize_label(value):
     return re.sub(r"[\s_\-./]+", " ", value).strip()
 
 
-def neutralize(value):
-    """A cell a spreadsheet shows as text, never evaluates."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+# A cell a spreadsheet shows as text, never evaluates.
+neutralize = neutralize_cell
 
 
 def error_csv_header(header):

@@ -2,7 +2,6 @@ import datetime
 import hashlib
 import json
 import logging
-import re
 from functools import partial
 
 import psycopg2
@@ -13,6 +12,13 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ConcurrencyError, UserError
 from odoo.fields import Command, Domain
 from odoo.tools import email_normalize
+
+from .leads_text import (
+    FORMULA_PREFIXES,
+    MIN_PHONE_DIGITS,
+    is_phone_number,
+    neutralize_formula,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -46,10 +52,7 @@ MAX_SHORT = 256
 MAX_MESSAGE = 10000
 MAX_OCCURRED_AT = 64
 # Leading characters that turn a cell into a formula in spreadsheets.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # What a phone number may hold (contact.phone): "+1 (415) 555-0100", "0044.20/7946".
-PHONE_CHARS = re.compile(r"^[\d\s+()\-./]+$")
-MIN_PHONE_DIGITS = 3
 SURROGATE_MESSAGE = "must not contain lone surrogates (invalid Unicode)"
 # Database errors Odoo retries (a concurrent transaction won): never swallow them.
 RETRYABLE_ERRORS = (ConcurrencyError, psycopg2.OperationalError)
@@ -115,30 +118,11 @@ def _find_surrogate(payload):
     return None
 
 
-def _is_phone_number(value):
-    """Digits, spaces and + ( ) - . / only, at least three digits."""
-    return bool(PHONE_CHARS.match(value)) and (
-        sum(ch.isdigit() for ch in value) >= MIN_PHONE_DIGITS
-    )
-
-
-def _neutralize_formula(value):
-    """Text from anonymous senders never starts like a spreadsheet formula.
-
-    A real phone number starting with ``+`` ("+1 415 555 0100") stays as is.
-    """
-    if not value or not value.startswith(FORMULA_PREFIXES):
-        return value
-    if value.startswith("+") and _is_phone_number(value):
-        return value
-    return "'" + value
-
-
 def _check_phone(value, field):
     """A phone number, never a formula; None when absent."""
     if value is None:
         return None
-    if not _is_phone_number(value) or value.startswith("-"):
+    if not is_phone_number(value) or value.startswith("-"):
         raise InvalidPayload(
             field,
             "must be a phone number (digits, spaces and + ( ) - . / only, at "
@@ -345,7 +329,7 @@ class LeadsInboundEvent(models.Model):
         if not isinstance(contact, dict):
             raise InvalidPayload("contact", "must be an object")
         data["contact"] = {
-            "name": _neutralize_formula(
+            "name": neutralize_formula(
                 _check_str(contact.get("name"), "contact.name", MAX_NAME)
             ),
             "phone": _check_phone(
@@ -373,7 +357,7 @@ class LeadsInboundEvent(models.Model):
         if not isinstance(utm, dict):
             raise InvalidPayload("utm", "must be an object")
         data["utm"] = {
-            key: _neutralize_formula(_check_str(utm.get(key), f"utm.{key}", MAX_SHORT))
+            key: neutralize_formula(_check_str(utm.get(key), f"utm.{key}", MAX_SHORT))
             for key in ("source", "medium", "campaign")
         }
         data["fields"] = self._validate_custom_fields(payload.get("fields"))
@@ -409,7 +393,7 @@ class LeadsInboundEvent(models.Model):
         ftype = field.type
         if ftype in ("char", "text", "html"):
             value = _check_str(value, name, MAX_MESSAGE if ftype != "char" else 1024)
-            return _neutralize_formula(value) or False
+            return neutralize_formula(value) or False
         if ftype == "boolean":
             if not isinstance(value, bool):
                 raise InvalidPayload(name, "must be true or false")
@@ -627,7 +611,7 @@ class LeadsInboundEvent(models.Model):
         else:
             # The phone and email were validated (no formula but a "+" phone);
             # the fallback name is neutralised all the same.
-            name = _neutralize_formula(
+            name = neutralize_formula(
                 contact["name"] or contact["phone"] or contact["email"]
             )
         return {

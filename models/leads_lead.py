@@ -5,6 +5,8 @@ from odoo.exceptions import AccessError, MissingError, UserError, ValidationErro
 from odoo.fields import Domain
 from odoo.orm.domains import DomainAnd, DomainCondition
 
+from .leads_text import neutralize_cell, neutralize_formula
+
 GROUP_CONTACT = "leads_management.group_lead_view_contact"
 # Searching through these reads the history (messages, files, followers).
 HISTORY_FIELDS = (
@@ -18,13 +20,6 @@ HISTORY_FIELDS = (
 )
 # Only conversion (action_convert, in sudo after its checks) sets these.
 CONVERSION_FIELDS = ("partner_id", "converted_date", "conversion_trigger")
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _neutralize_formula(value):
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 GROUP_TASKS = "leads_management.group_lead_view_tasks"
@@ -183,7 +178,7 @@ class LeadsLead(models.Model):
         # Every column shows, empty or not: stages are a handful of records.
         return stages.search([], order=stages._order)  # pylint: disable=no-search-all
 
-    @api.depends("phone_sanitized", "email_normalized", "company_id")
+    @api.depends("phone", "phone_sanitized", "email_normalized", "company_id")
     @api.depends_context("uid")
     def _compute_duplicates(self):
         if not self._leads_can_list():
@@ -339,7 +334,7 @@ class LeadsLead(models.Model):
         # Lead names and notes come from anonymous webhooks and files: a cell a
         # spreadsheet would run as a formula is exported as text (CSV and XLSX).
         result["datas"] = [
-            [_neutralize_formula(value) for value in row] for row in result["datas"]
+            [neutralize_cell(value) for value in row] for row in result["datas"]
         ]
         return result
 
@@ -731,7 +726,8 @@ class LeadsLead(models.Model):
         # converting user may see them (checked in _check_convert_access).
         lead = self.sudo()
         return {
-            "name": lead.name,
+            # Names typed by anyone end up in client exports: never a formula.
+            "name": neutralize_formula(lead.name),
             "phone": lead.phone,
             "email": lead.email,
             "company_id": lead.company_id.id,
@@ -788,19 +784,20 @@ class LeadsLead(models.Model):
     # Duplicates
     # ------------------------------------------------------------------
 
-    def _contact_domain(self, phone_field, email_field):
+    def _contact_domain(self):
+        """Records with this lead's phone (E.164, or as typed when it has no
+        E.164 form) or normalised email; leads and partners name them alike."""
         self.ensure_one()
-        domain = Domain.FALSE
-        if self.phone_sanitized:
-            domain |= Domain(phone_field, "=", self.phone_sanitized)
-        if self.email_normalized:
-            domain |= Domain(email_field, "=", self.email_normalized)
-        return domain
+        return self.env["res.partner"]._leads_contact_domain(
+            self.phone_sanitized,
+            not self.phone_sanitized and (self.phone or "").strip(),
+            self.email_normalized,
+        )
 
     def _find_matching_leads(self):
         """Open leads of the same business with the same phone or email."""
         self.ensure_one()
-        domain = self._contact_domain("phone_sanitized", "email_normalized")
+        domain = self._contact_domain()
         if domain.is_false():
             return self.browse()
         domain &= Domain("company_id", "=", self.company_id.id)
@@ -813,13 +810,8 @@ class LeadsLead(models.Model):
         """Clients of the same business with the same phone or email."""
         self.ensure_one()
         Partner = self.env["res.partner"]
-        # A phone without an E.164 form ("12345") matches the client's phone as
-        # typed; other businesses' and staff members' partners never match.
-        domain = Partner._leads_contact_domain(
-            self.phone_sanitized,
-            not self.phone_sanitized and (self.phone or "").strip(),
-            self.email_normalized,
-        )
+        # Other businesses' and staff members' partners never match.
+        domain = self._contact_domain()
         if domain.is_false():
             return Partner
         domain &= Partner._leads_client_domain(self.company_id)

@@ -272,3 +272,9 @@ class TestLeadsLead(LeadsCommon):
         self.assertEqual(copy.name, "Jane Doe (copy)")
         self.assertFalse(copy.action_status_id)
         self.assertEqual(copy.stage_id, self.stage_lead)
+
+    def test_duplicates_of_phones_without_e164_form(self):
+        first = self.create_lead(phone="12345")
+        self.assertFalse(first.phone_sanitized)
+        second = self.create_lead(phone=" 12345 ")
+        self.assertEqual(second.duplicate_lead_ids, first)
