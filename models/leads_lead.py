@@ -884,7 +884,7 @@ class LeadsLead(models.Model):
             if not self._leads_has_group("group_lead_view_contact"):
                 hidden.add("suggestedRecipients")
             request_list = [item for item in request_list if item not in hidden]
-        super()._thread_to_store(store, fields, request_list=request_list)
+        res = super()._thread_to_store(store, fields, request_list=request_list)
         if request_list is not None and store.target.is_current_user(self.env):
             # "Send message" / "Log note" only for users who may post something.
             can_post = any(
@@ -904,6 +904,7 @@ class LeadsLead(models.Model):
                     },
                     as_thread=True,
                 )
+        return res
 
     def _track_subtype(self, init_values):
         self.ensure_one()
