@@ -4,7 +4,7 @@ def _post_init_hook(env):
     A new column is filled with a single default value for all existing rows,
     which would make the companies share one secret.
     """
-    env["res.company"].search([])._leads_generate_webhook_secret()
+    env["res.company"].search([])._leads_generate_webhook_secret(keep_previous=False)
 
 
 def _uninstall_hook(env):

@@ -24,13 +24,17 @@ REFUSED = "The request was refused: check the endpoint URL and the signature."
 _DUMMY_SECRET = b"leads-management-unknown-endpoint"
 
 
-def verify_signature(secret, header, raw_body, now=None):
+def verify_signature(secrets, header, raw_body, now=None):
     """Check ``X-Leads-Signature: t=<unix>,v1=<hex>[,v1=<hex>...]``.
 
-    HMAC-SHA256(secret, "<t>." + raw body), constant-time comparison, the
-    timestamp within 300 s of the server clock either way. An empty secret
-    never matches (fail closed).
+    HMAC-SHA256(secret, "<t>." + raw body) for any of ``secrets`` (a secret
+    or a list: the current one and the previous one during its grace period),
+    constant-time comparison, the timestamp within 300 s of the server clock
+    either way. No secret, or only empty ones, never matches (fail closed).
     """
+    if isinstance(secrets, str) or secrets is None:
+        secrets = [secrets]
+    secrets = [secret for secret in secrets if secret]
     if not header or len(header) > 2048:
         return False
     timestamp, candidates = None, []
@@ -47,17 +51,19 @@ def verify_signature(secret, header, raw_body, now=None):
     now = time.time() if now is None else now
     if abs(now - int(timestamp)) > SIGNATURE_TOLERANCE:
         return False
-    key = secret.encode() if secret else _DUMMY_SECRET
-    expected = hmac.new(
-        key, timestamp.encode() + b"." + raw_body, hashlib.sha256
-    ).hexdigest()
     matched = False
-    for candidate in candidates[:8]:
-        # compare_digest over bytes: non-ASCII input cannot raise.
-        matched |= hmac.compare_digest(
-            expected.encode(), candidate.encode("utf-8", "replace")
-        )
-    return matched and bool(secret)
+    # Without a secret the work is the same, against a dummy key.
+    for secret in secrets or [None]:
+        key = secret.encode() if secret else _DUMMY_SECRET
+        expected = hmac.new(
+            key, timestamp.encode() + b"." + raw_body, hashlib.sha256
+        ).hexdigest()
+        for candidate in candidates[:8]:
+            # compare_digest over bytes: non-ASCII input cannot raise.
+            matched |= hmac.compare_digest(
+                expected.encode(), candidate.encode("utf-8", "replace")
+            )
+    return matched and bool(secrets)
 
 
 def _json_response(status, body):
@@ -117,11 +123,18 @@ class LeadsWebhookController(http.Controller):
         company = (
             request.env["res.company"]
             .sudo()
-            .search_fetch([("id", "=", company_id)], ["leads_webhook_secret"])
+            .search_fetch(
+                [("id", "=", company_id)],
+                [
+                    "leads_webhook_secret",
+                    "leads_webhook_secret_previous",
+                    "leads_webhook_secret_previous_expiry",
+                ],
+            )
         )
-        secret = company.leads_webhook_secret
+        secrets = company._leads_webhook_secrets() if company else []
         header = httprequest.headers.get("X-Leads-Signature", "")
-        signed = verify_signature(secret, header, raw_body)
+        signed = verify_signature(secrets, header, raw_body)
         if not company:
             return _refuse(404, "unknown_company", REFUSED)
         if not signed:

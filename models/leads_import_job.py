@@ -1006,6 +1006,11 @@ class LeadsImportJob(models.Model):
         for job in jobs:
             job = job.with_user(job.user_id).with_company(job.company_id).sudo()
             try:
+                # The owner may have lost the permission, or the business turned
+                # Leads Management off, since the file was queued.
+                job.sudo(False)._check_import_access(
+                    job.company_id, job.duplicate_policy
+                )
                 finished = job._import_run(commit=True)
             except UserError as exc:
                 self._import_rollback()
@@ -1046,7 +1051,8 @@ class LeadsImportJob(models.Model):
         self.env["ir.cron"]._commit_progress(0)
 
     def _import_notify(self):
-        """Tell the user the import is over (bus notification + inbox message)."""
+        """Tell the user the import is over (a sticky notification); Import
+        History keeps the result for a user who was not online."""
         self.ensure_one()
         if self.state == "done":
             message = self.env._(

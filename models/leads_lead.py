@@ -154,7 +154,11 @@ class LeadsLead(models.Model):
     )
     is_converted = fields.Boolean(related="stage_id.is_converted")
     active = fields.Boolean(default=True, tracking=True)
-    description = fields.Html(string="Notes")
+    description = fields.Html(
+        string="Description",
+        help="What the person asked for: part of the lead's details (Edit Lead "
+        "Information). Notes of each contact go in the history (Log note).",
+    )
     duplicate_lead_ids = fields.Many2many(
         "leads.lead",
         compute="_compute_duplicates",
@@ -324,6 +328,20 @@ class LeadsLead(models.Model):
         # (checked in mail_message.py and mail_activity.py), not edit access to
         # the lead's details.
         return dict.fromkeys(self, "read")
+
+    @api.model
+    def load(self, fields, data):
+        # Odoo's generic import (base_import) would bypass the import permission,
+        # the duplicate policy, the formula neutralisation and the ragged-row
+        # checks: files come in through the Import Leads wizard only.
+        if not self.env.su:
+            raise UserError(
+                self.env._(
+                    "Import leads with Leads > Options > Import Leads: it checks "
+                    "duplicates and reports every rejected row."
+                )
+            )
+        return super().load(fields, data)
 
     def export_data(self, fields_to_export):
         self._leads_check_group(

@@ -19,8 +19,10 @@ class MailMessage(models.Model):
                 # Whatever its type, it reaches people outside by email.
                 return ("group_lead_email",)
             return ("group_lead_edit_tasks",)
-        # Editing or deleting: notes and reminders only, by who can see them.
-        if internal and self.message_type != "sms":
+        # Editing or deleting: the notes staff wrote, by who can see them. The
+        # record the system keeps (stage changes, conversions, inbound calls and
+        # SMS, sent messages) is for managers only.
+        if internal and self.message_type == "comment":
             return ("group_lead_view_history", "group_lead_edit_tasks")
         return ("group_lead_manager",)
 

@@ -1,7 +1,12 @@
 import secrets
+from datetime import timedelta
 
 from odoo import fields, models
 from odoo.exceptions import AccessError
+
+# After a regeneration the senders still signing with the previous secret are
+# accepted this long, so that they can be switched over without losing events.
+WEBHOOK_SECRET_GRACE = timedelta(hours=24)
 
 
 def _new_webhook_secret():
@@ -37,16 +42,75 @@ class ResCompany(models.Model):
         "systems (HMAC-SHA256).",
     )
 
-    def _leads_generate_webhook_secret(self):
-        for company in self:
-            company.sudo().leads_webhook_secret = _new_webhook_secret()
+    leads_webhook_secret_previous = fields.Char(
+        string="Previous Webhook Secret",
+        copy=False,
+        groups="leads_management.group_lead_settings",
+        help="The secret replaced by the last regeneration, still accepted until "
+        "its expiry.",
+    )
+    leads_webhook_secret_previous_expiry = fields.Datetime(
+        string="Previous Secret Accepted Until",
+        copy=False,
+        groups="leads_management.group_lead_settings",
+    )
 
-    def action_regenerate_leads_webhook_secret(self):
+    def _leads_generate_webhook_secret(self, keep_previous=True):
+        """Give each business a new secret; the replaced one stays valid for
+        WEBHOOK_SECRET_GRACE unless ``keep_previous`` is False."""
+        expiry = fields.Datetime.now() + WEBHOOK_SECRET_GRACE
+        for company in self.sudo():
+            previous = keep_previous and company.leads_webhook_secret
+            company.write(
+                {
+                    "leads_webhook_secret": _new_webhook_secret(),
+                    "leads_webhook_secret_previous": previous or False,
+                    "leads_webhook_secret_previous_expiry": previous and expiry,
+                }
+            )
+
+    def _leads_webhook_previous_expiry(self):
+        """Until when the previous secret is accepted, or False once expired."""
+        self.ensure_one()
+        company = self.sudo()
+        expiry = company.leads_webhook_secret_previous_expiry
+        if company.leads_webhook_secret_previous and expiry:
+            return expiry if expiry > fields.Datetime.now() else False
+        return False
+
+    def _leads_webhook_secrets(self):
+        """The secrets a signature may match now: the current one, and the
+        previous one during its grace period."""
+        self.ensure_one()
+        company = self.sudo()
+        if not company.leads_webhook_secret:
+            # An emptied secret refuses everything, the previous one included.
+            return []
+        valid = [company.leads_webhook_secret]
+        if self._leads_webhook_previous_expiry():
+            valid.append(company.leads_webhook_secret_previous)
+        return valid
+
+    def _leads_check_settings_manager(self):
         if not self.env.user.has_group("leads_management.group_lead_settings"):
             raise AccessError(
                 self.env._(
-                    "Only Leads settings managers can regenerate the webhook secret."
+                    "Only Leads settings managers can change the webhook secret."
                 )
             )
+
+    def action_regenerate_leads_webhook_secret(self):
+        self._leads_check_settings_manager()
         self._leads_generate_webhook_secret()
+        return True
+
+    def action_revoke_leads_webhook_previous_secret(self):
+        """Refuse the previous secret at once (when it leaked)."""
+        self._leads_check_settings_manager()
+        self.sudo().write(
+            {
+                "leads_webhook_secret_previous": False,
+                "leads_webhook_secret_previous_expiry": False,
+            }
+        )
         return True

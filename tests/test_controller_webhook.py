@@ -3,8 +3,10 @@ import hmac
 import itertools
 import json
 import time
+from datetime import timedelta
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
@@ -624,6 +626,55 @@ class TestWebhookErrors(WebhookCommon):
         header = f"{sign(body, timestamp=now)},{old}"
         self.assertResult(self.post(raw=body, signature=header), "lead_created")
 
+    def test_regenerated_secret_grace_period(self):
+        """W06: after a regeneration the previous secret is accepted for 24 h,
+        then refused; revoking it refuses it at once."""
+        company = self.company_a.sudo()
+        company.action_regenerate_leads_webhook_secret()
+        new_secret = company.leads_webhook_secret
+        self.assertNotEqual(new_secret, SECRET)
+        self.assertEqual(company.leads_webhook_secret_previous, SECRET)
+        self.assertAlmostEqual(
+            company.leads_webhook_secret_previous_expiry,
+            fields.Datetime.now() + timedelta(hours=24),
+            delta=timedelta(minutes=1),
+        )
+
+        def call(phone, secret):
+            body = json.dumps(self.event(contact={"phone": phone})).encode()
+            return self.post(raw=body, signature=sign(body, secret=secret))
+
+        # Both secrets during the grace period, alone or side by side.
+        self.assertResult(call("+14155550741", SECRET), "lead_created")
+        self.assertResult(call("+14155550742", new_secret), "lead_created")
+        # Once the grace period is over, the previous secret is refused.
+        company.leads_webhook_secret_previous_expiry = (
+            fields.Datetime.now() - timedelta(seconds=1)
+        )
+        with mute_logger(CONTROLLER_LOGGER):
+            self.assertError(call("+14155550743", SECRET), 401, "bad_signature")
+        self.assertResult(call("+14155550744", new_secret), "lead_created")
+        self.assertFalse(self.Lead.search([("phone_sanitized", "=", "+14155550743")]))
+
+        # A leaked secret: regenerate, then revoke the previous one at once.
+        company.leads_webhook_secret = SECRET
+        company.action_regenerate_leads_webhook_secret()
+        self.assertResult(call("+14155550745", SECRET), "lead_created")
+        company.action_revoke_leads_webhook_previous_secret()
+        with mute_logger(CONTROLLER_LOGGER):
+            self.assertError(call("+14155550746", SECRET), 401, "bad_signature")
+        self.assertFalse(company.leads_webhook_secret_previous)
+
+    def test_revoke_previous_secret_needs_settings_group(self):
+        company = self.company_a.sudo()
+        company.action_regenerate_leads_webhook_secret()
+        user = self.make_user("not_settings", "view_working,edit_info")
+        with self.assertRaises(AccessError):
+            self.company_a.with_user(user).action_revoke_leads_webhook_previous_secret()
+        with self.assertRaises(AccessError):
+            self.company_a.with_user(user).read(["leads_webhook_secret_previous"])
+        self.assertEqual(company.leads_webhook_secret_previous, SECRET)
+
     def test_empty_secret_fails_closed(self):
         self.company_a.sudo().leads_webhook_secret = False
         body = json.dumps(self.event(contact={"phone": "+14155550732"})).encode()
@@ -635,6 +686,19 @@ class TestWebhookErrors(WebhookCommon):
                     "bad_signature",
                 )
         self.assertFalse(verify_signature("", sign(body, secret=""), body))
+        # Emptied during the grace period of a regeneration: the previous
+        # secret is refused too.
+        company = self.company_a.sudo()
+        company.leads_webhook_secret = SECRET
+        company.action_regenerate_leads_webhook_secret()
+        company.leads_webhook_secret = False
+        with mute_logger(CONTROLLER_LOGGER):
+            self.assertError(
+                self.post(raw=body, signature=sign(body, secret=SECRET)),
+                401,
+                "bad_signature",
+            )
+        self.assertFalse(self.Lead.search([("phone_sanitized", "=", "+14155550732")]))
 
     def test_unknown_company_same_message(self):
         body = json.dumps(self.event(contact={"phone": "+14155550733"})).encode()

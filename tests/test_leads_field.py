@@ -152,7 +152,7 @@ class TestLeadsField(LeadsFieldCommon):
         self.assertEqual((lead.x_pet_name, lead.x_weight), ("Rex", 12))
         exported = lead.export_data(["name", "x_pet_name", "x_weight"])["datas"]
         self.assertEqual(exported, [["Imported Lead", "Rex", 12]])
-        # Offered to the standard import/export dialogs like any field.
+        # Offered to the export dialog like any field.
         fields_info = Lead.fields_get(["x_pet_name"], ["exportable", "string"])
         self.assertEqual(fields_info["x_pet_name"]["string"], "Pet Name")
         self.assertTrue(fields_info["x_pet_name"]["exportable"])

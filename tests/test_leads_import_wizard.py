@@ -5,7 +5,7 @@ import io
 import threading
 from unittest.mock import patch
 
-from odoo import SUPERUSER_ID, api
+from odoo import SUPERUSER_ID, Command, api
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.service.model import retrying
 from odoo.tests import Form, TransactionCase, new_test_user, tagged
@@ -820,6 +820,23 @@ class TestLeadsImportWizard(LeadsCommon):
         self.env["leads.import.job"]._cron_process_import_jobs()
         self.assertEqual(job.state, "done")
         self.assertEqual(len(self._leads()), 5)
+
+    def test_background_job_stops_when_permission_revoked(self):
+        patches = self._background_setup()
+        for p in patches:
+            p.start()
+            self.addCleanup(p.stop)
+        wizard = self._import(self._rows(5))
+        self.importer.group_ids = [
+            Command.unlink(self.env.ref("leads_management.group_lead_import").id)
+        ]
+        Job = self.registry["leads.import.job"]
+        with patch.object(Job, "_import_rollback", lambda model: None):
+            self.env["leads.import.job"]._cron_process_import_jobs()
+        job = wizard.job_id
+        self.assertEqual(job.state, "failed")
+        self.assertIn("Import Leads permission", job.error_message)
+        self.assertFalse(self._leads())
 
 
 @tagged("post_install", "-at_install", "concurrency")

@@ -4,8 +4,11 @@ Every test acts as a real restricted user (``new_test_user`` + ``with_user``)
 through the ORM paths the web client and RPC use.
 """
 
+from lxml import etree
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import LeadsCommon
 
@@ -72,6 +75,7 @@ class TestViewScope(LeadsSecurityCommon):
             "mass_sms,mass_email,report_export"
         )
         for groups in (
+            "view_contact,view_history,view_tasks,edit_info,delete",
             "edit_info",
             "edit_tasks",
             "delete",
@@ -272,6 +276,35 @@ class TestEditAddDelete(LeadsSecurityCommon):
         with self.assertRaisesRegex(UserError, "turned off"):
             self.as_user(off).create({"name": "Walk-in", "phone": "4155550155"})
 
+    def test_add_includes_contact_it_is_created_with(self):
+        """Adding a lead means typing its phone or email: Add brings Lead Email
+        and Phone, so an adder without it is never stuck on the form."""
+        user = self.make_user("adder_no_contact", "view_working,add")
+        self.assertTrue(user.has_group("leads_management.group_lead_view_contact"))
+        with Form(self.as_user(user)) as form:
+            form.name = "Walk-in"
+            form.phone = "+1 415 555 0156"
+        self.assertEqual(form.record.phone_sanitized, "+14155550156")
+
+    def test_generic_import_refused_wizard_only(self):
+        """Odoo's generic import (load) would skip the import permission and the
+        wizard's checks: refused for everyone, importers and managers included."""
+        for login, groups in (
+            ("loader_adder", VIEW + ",add"),
+            ("loader_importer", VIEW + ",add,import"),
+            ("loader_manager", "manager"),
+        ):
+            with self.subTest(login):
+                user = self.make_user(login, groups)
+                with self.assertRaisesRegex(UserError, "Import Leads"):
+                    self.as_user(user).load(
+                        ["name", "phone"], [["Loaded", "+1 415 555 0157"]]
+                    )
+                for view_type in ("list", "kanban"):
+                    arch = self.as_user(user).get_view(view_type=view_type)["arch"]
+                    self.assertIn('import="0"', arch)
+        self.assertFalse(self.env["leads.lead"].search([("name", "=", "Loaded")]))
+
     def test_delete_removes_lead_and_activities(self):
         user = self.make_user("deleter", VIEW + ",delete")
         lead = self.as_user(user).browse(self.lead_a.id)
@@ -442,6 +475,59 @@ class TestCommunication(LeadsSecurityCommon):
             self.env["mail.mail"].sudo().search([("subject", "=", "Spring offer")])
         )
 
+    def test_mass_actions_offered_to_their_groups_only(self):
+        """The Action menu and the list header offer mass SMS and email to the
+        users allowed to send them, and to nobody else."""
+        sms = self.env.ref("leads_management.leads_lead_action_mass_sms").id
+        mail = self.env.ref("leads_management.leads_lead_action_mass_email").id
+        cases = {
+            "plain": (VIEW + ",message,email", set()),
+            "mass_sms": (VIEW + ",mass_sms", {sms}),
+            "mass_email": (VIEW + ",mass_email", {mail}),
+        }
+        for name, (groups, expected) in cases.items():
+            with self.subTest(user=name):
+                user = self.make_user(f"bindings_{name}", groups)
+                bindings = (
+                    self.env["ir.actions.actions"]
+                    .with_user(user)
+                    .get_bindings("leads.lead")
+                )
+                offered = {action["id"] for action in bindings.get("action", [])}
+                self.assertEqual(offered & {sms, mail}, expected)
+                arch = etree.fromstring(
+                    self.as_user(user).get_views([(False, "list")])["views"]["list"][
+                        "arch"
+                    ]
+                )
+                buttons = {int(name) for name in arch.xpath("//header/button/@name")}
+                self.assertEqual(buttons & {sms, mail}, expected)
+
+    def test_mass_sms_action_sends_to_the_selection(self):
+        """The bound action's context opens a composer on the selected leads."""
+        mass = self.make_user("mass_texter_ui", VIEW + ",mass_sms")
+        leads = self.lead_a | self.env["leads.lead"].create(
+            {
+                "name": "Lead A2",
+                "phone": "+1 415 555 0111",
+                "company_id": self.company_a.id,
+            }
+        )
+        action = self.env.ref("leads_management.leads_lead_action_mass_sms")
+        context = dict(
+            safe_eval(action.context, {"active_ids": leads.ids}),
+            active_model="leads.lead",
+            active_ids=leads.ids,
+            allowed_company_ids=mass.company_ids.ids,
+        )
+        with Form(
+            self.env["sms.composer"].with_user(mass).with_context(**context)
+        ) as form:
+            form.body = "Spring offer by SMS"
+        form.record.action_send_sms()
+        sent = self.env["sms.sms"].search([("body", "=", "Spring offer by SMS")])
+        self.assertEqual(set(sent.mapped("number")), {"+14155550100", "+14155550111"})
+
     def test_call_needs_group_and_enabled_calling(self):
         caller = self.make_user("caller", VIEW + ",call")
         lead = self.as_user(caller).browse(self.lead_a.id)
@@ -511,11 +597,22 @@ class TestSettingsAndReports(LeadsSecurityCommon):
 
     def test_report_menu_and_action(self):
         Menu = self.env["ir.ui.menu"]
+        root = self.env.ref("leads_management.leads_menu_root")
         report_menu = self.env.ref("leads_management.leads_menu_insights")
         reporter = self.make_user("reporter", "view_working,report_view")
         viewer = self.make_user("plain_viewer", "view_working")
         self.assertIn(report_menu.id, Menu.with_user(reporter)._visible_menu_ids())
         self.assertNotIn(report_menu.id, Menu.with_user(viewer)._visible_menu_ids())
+        # The report needs View at Working Businesses (setup guide): with the
+        # individual scope there is neither a Leads menu nor a report to open.
+        individual = self.make_user(
+            "individual_reporter", "view_individual,view_contact,report_view"
+        )
+        visible = Menu.with_user(individual)._visible_menu_ids()
+        self.assertNotIn(report_menu.id, visible)
+        self.assertNotIn(root.id, visible)
+        with self.assertRaises(AccessError):
+            self.as_user(individual).formatted_read_group([], ["stage_id"], ["__count"])
 
     def test_menus_follow_scope(self):
         Menu = self.env["ir.ui.menu"]

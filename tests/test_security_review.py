@@ -361,6 +361,42 @@ class TestReviewSecurity(LeadsSecurityCommon):
                 allowed_company_ids=self.company_a.ids
             ).write({"body": "rewritten"})
 
+    def test_h20b_edit_tasks_cannot_erase_the_system_record(self):
+        """Conversion records and inbound call/SMS logs stay: Edit Tasks and
+        Notes edits and deletes the notes staff wrote only."""
+        user = self.make_user("rv_eraser", VIEW + ",edit_tasks,edit_info")
+        lead = self.lead_a.with_user(user).with_context(
+            allowed_company_ids=self.company_a.ids
+        )
+        inbound = self.lead_a._message_log(body="Inbound call")
+        self.lead_a.action_convert()
+        conversion = self.env["mail.message"].search(
+            [
+                ("model", "=", "leads.lead"),
+                ("res_id", "=", self.lead_a.id),
+                ("body", "ilike", "Converted to the new client"),
+            ]
+        )
+        self.assertEqual(len(conversion), 1)
+        for message in inbound | conversion:
+            as_user = message.with_user(user).with_context(
+                allowed_company_ids=self.company_a.ids
+            )
+            with self.subTest(body=message.body), self.assertRaises(AccessError):
+                as_user.unlink()
+            with self.subTest(body=message.body), self.assertRaises(AccessError):
+                as_user.write({"body": "rewritten"})
+        self.assertEqual(len((inbound | conversion).exists()), 2)
+        # Their own notes, they may change and delete.
+        note = lead.message_post(
+            body="Call back Tuesday",
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+        )
+        note.write({"body": "Call back Wednesday"})
+        note.unlink()
+        self.assertFalse(note.exists())
+
     # H21: multi-company: user of A with allowed_company_ids=[B]
     def test_h21_foreign_allowed_company(self):
         user = self.make_user("rv_mc", VIEW, companies=self.company_a)

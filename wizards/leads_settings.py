@@ -29,6 +29,9 @@ class LeadsSettings(models.TransientModel):
     leads_auto_create_client = fields.Boolean(string="Auto-create Client Profiles")
     leads_calling_enabled = fields.Boolean(string="Calling from the Web (Beta)")
     leads_webhook_secret = fields.Char(string="Webhook Secret", readonly=True)
+    leads_webhook_secret_previous_expiry = fields.Datetime(
+        string="Previous Secret Accepted Until", readonly=True
+    )
 
     @api.model
     def default_get(self, fields_list):
@@ -37,6 +40,10 @@ class LeadsSettings(models.TransientModel):
         for fname in (*SETTINGS_FIELDS, "leads_webhook_secret"):
             if fname in fields_list:
                 values[fname] = company[fname]
+        if "leads_webhook_secret_previous_expiry" in fields_list:
+            values["leads_webhook_secret_previous_expiry"] = (
+                company._leads_webhook_previous_expiry()
+            )
         return values
 
     def _check_company(self):
@@ -52,6 +59,14 @@ class LeadsSettings(models.TransientModel):
     def action_regenerate_webhook_secret(self):
         self._check_company()
         self.company_id.action_regenerate_leads_webhook_secret()
+        return self._reopen()
+
+    def action_revoke_previous_webhook_secret(self):
+        self._check_company()
+        self.company_id.action_revoke_leads_webhook_previous_secret()
+        return self._reopen()
+
+    def _reopen(self):
         return {
             "type": "ir.actions.act_window",
             "res_model": self._name,
