@@ -33,6 +33,8 @@ EVENT_TYPES = {
     "membership.purchased": ("convert", "membership"),
     "transaction.completed": ("convert", "transaction"),
 }
+GROUP_RAW = "leads_management.group_lead_manager,leads_management.group_lead_webhook"
+GROUP_CONTACT = "leads_management.group_lead_view_contact"
 RESULTS = [
     ("lead_created", "Lead created"),
     ("lead_updated", "Lead updated"),
@@ -171,17 +173,24 @@ class LeadsInboundEvent(models.Model):
     partner_id = fields.Many2one(
         "res.partner", string="Client", readonly=True, ondelete="set null"
     )
-    error_message = fields.Text(readonly=True)
-    payload = fields.Text(readonly=True, help="The JSON body as received.")
-    payload_hash = fields.Char(readonly=True)
+    # Staff working leads see the calling activity of their businesses; the raw
+    # exchange (payload, answer, errors) is for managers and the webhook user.
+    error_message = fields.Text(readonly=True, groups=GROUP_RAW)
+    payload = fields.Text(
+        readonly=True, help="The JSON body as received.", groups=GROUP_RAW
+    )
+    payload_hash = fields.Char(readonly=True, groups=GROUP_RAW)
     response = fields.Text(
-        readonly=True, help="The first answer, returned again on replays."
+        readonly=True,
+        help="The first answer, returned again on replays.",
+        groups=GROUP_RAW,
     )
     received_date = fields.Datetime(required=True, readonly=True, index=True)
     occurred_at = fields.Char(string="Occurred At (sender)", readonly=True)
     contact_name = fields.Char(readonly=True)
-    contact_phone = fields.Char(readonly=True)
-    contact_email = fields.Char(readonly=True)
+    contact_phone = fields.Char(readonly=True, groups=GROUP_CONTACT)
+    contact_email = fields.Char(readonly=True, groups=GROUP_CONTACT)
+    can_add_manually = fields.Boolean(compute="_compute_can_add_manually")
 
     _company_external_uniq = models.Constraint(
         "UNIQUE(company_id, external_id)",
@@ -652,9 +661,85 @@ class LeadsInboundEvent(models.Model):
         partner = lead._convert(partner=client or None, trigger=trigger)
         return "lead_converted", lead, partner
 
+    @api.depends("result", "lead_id", "partner_id")
+    def _compute_can_add_manually(self):
+        for event in self:
+            event.can_add_manually = (
+                event.result == "visitor_logged"
+                and not event.lead_id
+                and not event.partner_id
+            )
+
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
+
+    def _lock_visitor(self):
+        """Lock a visitor event before adding it by hand, once."""
+        self.ensure_one()
+        self.env.cr.execute(
+            "SELECT id FROM leads_inbound_event WHERE id = %s FOR UPDATE NOWAIT",
+            [self.id],
+            log_exceptions=False,
+        )
+        self.invalidate_recordset(["lead_id", "partner_id", "result"])
+        if not self.can_add_manually:
+            raise UserError(
+                self.env._(
+                    "This caller has already been added, or was not a visitor: "
+                    "open the lead or client linked to the event."
+                )
+            )
+        # sudo: the payload is the managers'; the user gets the contact values
+        # that the webhook validated, as the automatic capture would.
+        return self.sudo()._validate_payload(json.loads(self.sudo().payload))
+
+    def action_create_client(self):
+        """Add a visitor as a client by hand (calls and SMS left as visitors when
+        Leads Management and auto-create are off). Needs the right to create
+        contacts; the client is named as an auto-created one would be."""
+        self.ensure_one()
+        self.check_access("read")
+        data = self._lock_visitor()
+        phone, _raw_phone, _email = self._contact_keys(self.company_id, data["contact"])
+        partner = (
+            self.env["res.partner"]
+            .with_company(self.company_id)
+            .create(self._prepare_client_vals(self.company_id, data, phone))
+        )
+        self._log_on_record(partner, data)
+        self.sudo().partner_id = partner
+        return self._open_record(partner)
+
+    def action_create_lead(self):
+        """Add a visitor as a lead by hand: the rules of Add Lead apply (the
+        permission, and Leads Management on for the business)."""
+        self.ensure_one()
+        self.check_access("read")
+        data = self._lock_visitor()
+        contact = data["contact"]
+        Lead = self.env["leads.lead"].with_company(self.company_id)
+        lead = Lead.create(
+            {
+                "name": contact["name"] or contact["phone"] or contact["email"],
+                "phone": contact["phone"] or False,
+                "email": contact["email"] or False,
+                "company_id": self.company_id.id,
+                "channel_id": Lead._webhook_channel(EVENT_TYPES[self.event_type][1]).id,
+            }
+        )
+        self._log_on_record(lead, data)
+        self.sudo().lead_id = lead
+        return self._open_record(lead)
+
+    def _open_record(self, record):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": record._name,
+            "res_id": record.id,
+            "view_mode": "form",
+            "target": "current",
+        }
 
     def action_retry(self):
         """Process failed events again (managers)."""
