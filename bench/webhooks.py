@@ -151,7 +151,9 @@ def main():
                     "type": random.choice(types),
                     "contact": {
                         "name": f"Bench {number}",
-                        "phone": f"+1 628 {number:07d}",
+                        # Valid North American numbers (628 2xx xxxx): the
+                        # E.164 path that real callers take.
+                        "phone": f"+1 628 {2000000 + number:07d}",
                     },
                     "message": "Hello from the benchmark",
                 }
@@ -176,7 +178,7 @@ def main():
                     "vals_list": [
                         {
                             "name": f"RPC {i}",
-                            "phone": f"+1 629 {i:07d}",
+                            "phone": f"+1 629 {2000000 + i:07d}",
                         }
                     ]
                 }

@@ -119,7 +119,8 @@ class LeadsWebhookController(http.Controller):
             return _refuse(413, "too_large", "The body is larger than 256 KiB.")
 
         # sudo: only to read the business's secret, before anything else.
-        # One query; archived businesses are unknown.
+        # One query, which also reads what processing needs of the business;
+        # archived businesses are unknown.
         company = (
             request.env["res.company"]
             .sudo()
@@ -129,6 +130,9 @@ class LeadsWebhookController(http.Controller):
                     "leads_webhook_secret",
                     "leads_webhook_secret_previous",
                     "leads_webhook_secret_previous_expiry",
+                    "leads_management_enabled",
+                    "leads_auto_create_client",
+                    "partner_id",
                 ],
             )
         )

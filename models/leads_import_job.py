@@ -570,7 +570,7 @@ class LeadsImportJob(models.Model):
             "header": header,
             "columns": columns,
             "mapped": {target for _index, target, _field in columns},
-            "country": self.company_id.country_id,
+            "country": self.company_id._leads_phone_country(),
             "lead_model": self.env["leads.lead"].with_company(self.company_id),
             "stages": by_name("leads.lifecycle.stage"),
             "statuses": by_name("leads.action.status"),
@@ -744,13 +744,9 @@ class LeadsImportJob(models.Model):
         """Create leads whose ``phone_sanitized`` and ``email_normalized`` are given.
 
         The row check already formatted the phone (E.164, the business's country,
-        as the compute does) and normalised the email, so they are written with the
-        lead instead of being computed a second time for every row.
+        as the compute does) and normalised the email.
         """
-        leads = Lead.create(vals_list)
-        for fname in ("phone_sanitized", "email_normalized"):
-            self.env.remove_to_compute(Lead._fields[fname], leads)
-        return leads
+        return Lead._create_normalized(vals_list)
 
     def _import_register(self, run, entry, lead_id):
         for key, seen in ((entry[3], run["seen_phone"]), (entry[4], run["seen_email"])):

@@ -204,7 +204,11 @@ class LeadsInboundEvent(models.Model):
     @api.model
     def _get_runner_env(self, company):
         """Environment of the low-rights technical user, in ``company`` only."""
-        runner = self.env.ref("leads_management.user_leads_webhook").sudo()
+        runner = (
+            self.env["leads.lead"]
+            ._leads_data_record("leads_management.user_leads_webhook")
+            .sudo()
+        )
         if company.id not in runner._get_company_ids():  # ormcached
             runner.write({"company_ids": [Command.link(company.id)]})
         return self.env(
@@ -518,7 +522,7 @@ class LeadsInboundEvent(models.Model):
         Lead = self.env["leads.lead"]
         raw_phone = contact["phone"] or False
         phone = (
-            Lead._phone_format(number=raw_phone, country=company.country_id)
+            Lead._phone_format(number=raw_phone, country=company._leads_phone_country())
             if raw_phone
             else False
         )
@@ -583,6 +587,7 @@ class LeadsInboundEvent(models.Model):
         self.env["leads.inbound.key"]._touch(
             company, self._inbound_keys(phone, raw_phone, email)
         )
+        email_key = email
         is_call = data["type"] in ("call.inbound", "sms.inbound")
         if is_call:
             # A call or an SMS is about its phone number only.
@@ -598,7 +603,9 @@ class LeadsInboundEvent(models.Model):
             self._log_on_record(partner, data)
             return "client_matched", Lead, partner
         if company.leads_management_enabled:
-            lead = Lead._create_from_webhook(company, channel_code, data)
+            lead = Lead._create_from_webhook(
+                company, channel_code, data, phone, email_key
+            )
             self._log_on_record(lead, data)
             return "lead_created", lead, Partner
         partner = Partner.create(self._prepare_client_vals(company, data, phone))

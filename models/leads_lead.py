@@ -173,6 +173,12 @@ class LeadsLead(models.Model):
     )
     can_call = fields.Boolean(compute="_compute_can_call")
 
+    # Matching a phone without an E.164 form ("12345") compares it as typed,
+    # within a business (webhooks, duplicate warning).
+    _raw_phone_idx = models.Index(
+        "(company_id, phone) WHERE phone_sanitized IS NULL AND phone IS NOT NULL"
+    )
+
     # ------------------------------------------------------------------
     # Defaults, group expand and computes
     # ------------------------------------------------------------------
@@ -408,8 +414,8 @@ class LeadsLead(models.Model):
         # A lead has no address: its business's country is the default region.
         countries = super()._phone_get_country()
         for lead in self:
-            if lead.id not in countries and lead.company_id.country_id:
-                countries[lead.id] = lead.company_id.country_id
+            if lead.id not in countries and lead.company_id._leads_phone_country():
+                countries[lead.id] = lead.company_id._leads_phone_country()
         return countries
 
     def _mail_get_partner_fields(self, introspect_fields=False):
@@ -553,8 +559,22 @@ class LeadsLead(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _create_from_webhook(self, company, channel_code, data):
-        """Create the lead of a validated webhook payload (see leads.inbound.event)."""
+    def _create_normalized(self, vals_list):
+        """Create leads whose ``phone_sanitized`` and ``email_normalized`` the
+        caller already computed, as the computes do (E.164 with the business's
+        country, non-strict normal form): they are written with the lead
+        instead of being computed again and updated row by row (imports and
+        webhooks; an RPC create always computes them)."""
+        leads = self.create(vals_list)
+        for fname in ("phone_sanitized", "email_normalized"):
+            if all(fname in vals for vals in vals_list):
+                self.env.remove_to_compute(self._fields[fname], leads)
+        return leads
+
+    @api.model
+    def _create_from_webhook(self, company, channel_code, data, phone_key, email_key):
+        """Create the lead of a validated webhook payload (see leads.inbound.event);
+        ``phone_key`` and ``email_key`` are the contact's normal forms."""
         contact = data["contact"]
         vals = self._prepare_webhook_vals(data)
         vals.update(
@@ -564,18 +584,30 @@ class LeadsLead(models.Model):
                 "email": contact["email"] or False,
                 "company_id": company.id,
                 "channel_id": self._webhook_channel(channel_code).id,
+                "phone_sanitized": phone_key or False,
+                "email_normalized": email_key or False,
             }
         )
         # The inbound event's own history entry replaces the creation message
         # and the tracking of the initial values (half the cost of a create).
-        return self.with_context(tracking_disable=True).create([vals])
+        return self.with_context(tracking_disable=True)._create_normalized([vals])
 
     @api.model
     def _webhook_channel(self, code):
         # Built-in channels have an xml id (cached lookup, no query).
-        return self.env.ref(
-            f"leads_management.leads_channel_{code}", raise_if_not_found=False
+        return self._leads_data_record(
+            f"leads_management.leads_channel_{code}"
         ) or self.env["leads.channel"]._get_by_code(code)
+
+    @api.model
+    def _leads_data_record(self, xmlid):
+        """The record of a data xml id, or None; unlike ``env.ref`` it costs no
+        existence query (the webhook's hot path): deleting a record removes
+        its xml id too."""
+        model, res_id = self.env["ir.model.data"]._xmlid_to_res_model_res_id(
+            xmlid, raise_if_not_found=False
+        )
+        return self.env[model].browse(res_id) if res_id else None
 
     def _update_from_webhook(self, data):
         """Complete an open lead with a new event of the same contact."""
@@ -602,7 +634,7 @@ class LeadsLead(models.Model):
         utm = data["utm"]
         if data["gclid"]:
             vals["gclid"] = data["gclid"]
-            vals["source_id"] = self.env.ref(
+            vals["source_id"] = self._leads_data_record(
                 "leads_management.utm_source_google_ads"
             ).id
         elif utm["source"]:

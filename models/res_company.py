@@ -69,6 +69,17 @@ class ResCompany(models.Model):
                 }
             )
 
+    def _leads_phone_country(self):
+        """Default region of the business's phone numbers: its address country.
+
+        Read from the business's partner: ``res.company.country_id`` computes
+        the whole address (several queries) on every webhook request. sudo: a
+        business's own country is no secret, and reading the partner through
+        its record rules costs more than the rest of a webhook's reads.
+        """
+        self.ensure_one()
+        return self.sudo().partner_id.country_id.with_env(self.env)
+
     def _leads_webhook_previous_expiry(self):
         """Until when the previous secret is accepted, or False once expired."""
         self.ensure_one()
