@@ -581,7 +581,16 @@ class LeadsField(models.Model):
                 filters.append(
                     E.filter(name=f"filter_{fname}", string=record.name, date=fname)
                 )
-            if ftype in ("selection", "char", "boolean", "date", "datetime"):
+            else:
+                # "Pet Name is set": the leads where the field was filled in.
+                filters.append(
+                    E.filter(
+                        name=f"filter_{fname}",
+                        string=self.env._("%(field)s is set", field=record.name),
+                        domain=repr([(fname, "!=", False)]),
+                    )
+                )
+            if ftype in ("selection", "char", "integer", "boolean", "date", "datetime"):
                 groupbys.append(
                     E.filter(
                         name=f"groupby_{fname}",

@@ -536,6 +536,7 @@ class LeadsLead(models.Model):
             *key,
             self._leads_can_add_here(),
             self._leads_has_group("group_lead_view_tasks"),
+            self._leads_has_group("group_lead_message"),
         )
 
     @api.model
@@ -551,6 +552,10 @@ class LeadsLead(models.Model):
             # The activity progress bar would read the restricted task fields.
             for node in arch.xpath("//progressbar"):
                 node.getparent().remove(node)
+        if not self._leads_has_group("group_lead_message"):
+            # The phone widget's SMS button: refused on the server anyway.
+            for node in arch.xpath("//field[@widget='phone']"):
+                node.set("options", "{'enable_sms': False}")
         return arch, view
 
     # ------------------------------------------------------------------

@@ -126,9 +126,27 @@ class TestLeadsField(LeadsFieldCommon):
             arch.xpath("//filter[@name='filter_x_birthday']")[0].get("date"),
             "x_birthday",
         )
-        self.create_lead(name="Dog owner", x_species="dog", x_vaccinated=True)
+        self.create_field("Weight", field_type="integer")
+        self.create_field("Notes", field_type="text")
+        arch = self.get_arch("search")
+        self.assertTrue(arch.xpath("//filter[@name='groupby_x_weight']"))
+        for fname, label in (("x_weight", "Weight"), ("x_notes", "Notes")):
+            is_set = arch.xpath(f"//filter[@name='filter_{fname}']")[0]
+            self.assertEqual(is_set.get("string"), f"{label} is set")
+            self.assertEqual(is_set.get("domain"), repr([(fname, "!=", False)]))
+        self.create_lead(
+            name="Dog owner", x_species="dog", x_vaccinated=True, x_weight=12
+        )
         self.create_lead(name="Cat owner", x_species="cat", phone="+1 415 555 0199")
         Lead = self.env["leads.lead"]
+        self.assertEqual(Lead.search([("x_weight", "!=", False)]).name, "Dog owner")
+        weights = Lead.formatted_read_group(
+            [("name", "in", ["Dog owner", "Cat owner"])], ["x_weight"], ["__count"]
+        )
+        self.assertEqual(
+            {group["x_weight"]: group["__count"] for group in weights},
+            {12: 1, False: 1},
+        )
         self.assertEqual(Lead.search([("x_species", "=", "dog")]).name, "Dog owner")
         self.assertEqual(Lead.search([("x_vaccinated", "=", True)]).name, "Dog owner")
         groups = Lead.formatted_read_group(

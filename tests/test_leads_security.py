@@ -209,6 +209,40 @@ class TestViewScope(LeadsSecurityCommon):
                 self.lead_a.with_user(user).read(["name"])
             with self.assertRaises(AccessError):
                 self.lead_a.with_user(user).message_post(body="spam")
+            # The module's other models: logs, imports, custom fields, wizards.
+            for model in (
+                "leads.inbound.event",
+                "leads.import.job",
+                "leads.field",
+                "leads.import.wizard",
+                "leads.convert.wizard",
+            ):
+                with self.subTest(user=user.login, model=model):
+                    with self.assertRaises(AccessError):
+                        self.env[model].with_user(user).search([])
+                    with self.assertRaises(AccessError):
+                        self.env[model].with_user(user).create({})
+
+    def test_no_view_group_public_methods_refused(self):
+        """Public methods called over RPC by a user holding every permission
+        but a view group: all refused, nothing changed."""
+        user = self.make_user(
+            "noview_rpc",
+            "convert,call,message,email,report_export,edit_tasks,edit_info",
+        )
+        lead = self.as_user(user).browse(self.lead_a.id)
+        for label, call in (
+            ("action_convert", lambda: lead.action_convert()),
+            ("action_call", lambda: lead.action_call()),
+            ("message_post", lambda: lead.message_post(body="Hi")),
+            ("export_data", lambda: lead.export_data(["name"])),
+            ("_message_sms", lambda: lead._message_sms("Hi")),
+            ("activity_schedule", lambda: lead.activity_schedule(summary="X")),
+        ):
+            with self.subTest(label), self.assertRaises(AccessError):
+                call()
+        self.assertFalse(self.lead_a.converted_date)
+        self.assertFalse(self.lead_a.partner_id)
 
 
 class TestEditAddDelete(LeadsSecurityCommon):
@@ -413,6 +447,25 @@ class TestCommunication(LeadsSecurityCommon):
             )
         )
         self.assertEqual(message.model, "leads.lead")
+
+    def test_sms_button_only_for_message_group(self):
+        """The phone widget's SMS button is offered to Send SMS users only."""
+        for groups, enabled in ((VIEW, False), (VIEW + ",message", True)):
+            user = self.make_user(f"smsbutton_{enabled}", groups)
+            for view_type in ("form", "list"):
+                with self.subTest(groups=groups, view_type=view_type):
+                    arch = etree.fromstring(
+                        self.as_user(user).get_views([(False, view_type)])["views"][
+                            view_type
+                        ]["arch"]
+                    )
+                    phones = arch.xpath("//field[@widget='phone']")
+                    self.assertTrue(phones)
+                    for node in phones:
+                        self.assertEqual(
+                            "'enable_sms': False" in (node.get("options") or ""),
+                            not enabled,
+                        )
 
     def test_sms_needs_message_group(self):
         user = self.make_user("nosms", VIEW + ",edit_tasks,email")

@@ -16,8 +16,10 @@ class TestLeadsDashboardTour(HttpCase, LeadsCommon):
         )
         self.create_lead(name="Tour Lead Without Status", phone="+1 415 555 0111")
         self.start_tour("/odoo/leads", "leads_management_dashboard_tour", login="admin")
-        self.assertEqual(lead.stage_id, self.stage_opportunity)
+        self.assertEqual(lead.stage_id, self.stage_converted)
         self.assertEqual(lead.action_status_id, self.status_connected)
+        self.assertEqual(lead.conversion_trigger, "manual")
+        self.assertEqual(lead.partner_id.name, "Tour Lead Connected")
 
 
 @tagged("post_install", "-at_install", "leads_tour", "security")
@@ -155,3 +157,33 @@ class TestLeadsChatterData(HttpCase, LeadsCommon):
                     self.assertIn("chatter@example.com", str(data))
                 else:
                     self.assertNotIn("chatter@example.com", str(data))
+
+    def test_message_fetch_needs_history(self):
+        """The chatter's message fetch (/mail/thread/messages) of a lead returns
+        its history to Lead History only; the lead itself still opens."""
+        lead = self.env["leads.lead"].create(
+            {
+                "name": "History Lead",
+                "phone": "+1 415 555 0178",
+                "company_id": self.company_a.id,
+            }
+        )
+        lead.message_post(
+            body="Private history entry",
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+        )
+        for login, groups, sees in (
+            ("fetch_nohistory", "view_working,view_contact", False),
+            ("fetch_history", "view_working,view_history", True),
+        ):
+            with self.subTest(login=login):
+                user = self.make_user(login, groups)
+                user.password = login
+                self.authenticate(login, login)
+                data = self.make_jsonrpc_request(
+                    "/mail/thread/messages",
+                    {"thread_model": "leads.lead", "thread_id": lead.id},
+                )
+                self.assertEqual("Private history entry" in str(data), sees)
+                self.assertEqual(bool(data["messages"]), sees)

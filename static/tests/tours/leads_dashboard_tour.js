@@ -54,5 +54,37 @@ registry.category("web_tour.tours").add("leads_management_dashboard_tour", {
             content: "The chatter shows the stage change",
             trigger: ".o-mail-Chatter .o-mail-Message:contains('Opportunity')",
         },
+        {
+            content: "Convert sits in the top-right corner of the profile",
+            trigger: ".o_form_view .o-form-buttonbox button.oe_stat_button:contains('Convert')",
+            run: "click",
+        },
+        {
+            content: "The wizard creates a new client by default",
+            trigger: ".modal .o_field_widget[name=action] input[data-value=create]:checked",
+        },
+        {
+            trigger: ".modal footer button[name=action_convert]",
+            run: "click",
+        },
+        {
+            content: "The new client opens, its history linking to the lead",
+            trigger: ".o-mail-Chatter .o-mail-Message:contains('Converted from the lead')",
+        },
+        {
+            content: "Back to the lead",
+            trigger: ".o_breadcrumb ol.breadcrumb li.breadcrumb-item:last-child a",
+            run: "click",
+        },
+        {
+            content: "The lead is converted: ribbon, Converted stage, no Convert button",
+            trigger: ".o_form_view .ribbon:contains('Converted')",
+        },
+        {
+            trigger: ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains('Converted')",
+        },
+        {
+            trigger: ".o_form_view:not(:has(.o-form-buttonbox button:contains('Convert')))",
+        },
     ],
 });
