@@ -687,6 +687,95 @@ class TestWebhookBehaviour(WebhookCommon):
         self.assertEqual(event.result, "lead_created")
         self.assertTrue(event.lead_id)
 
+    def test_failure_after_client_created_leaves_no_orphan(self):
+        """C10: an error after the client is created rolls the whole
+        conversion back (no orphan client, lead unconverted); a retry then
+        converts it once."""
+        lead = self.create_lead(name="Half Way", phone="+1 415 555 0723")
+        partners = self.env["res.partner"].search_count([])
+        Lead = type(self.env["leads.lead"])
+        with (
+            patch.object(
+                Lead, "_log_conversion", side_effect=RuntimeError("mail server down")
+            ),
+            mute_logger(EVENT_LOGGER),
+        ):
+            data = self.assertResult(
+                self.post(self.event("booking.completed", lead_id=lead.id)), "failed"
+            )
+        self.assertEqual(self.env["res.partner"].search_count([]), partners)
+        self.assertFalse(lead.converted_date)
+        self.assertFalse(lead.partner_id)
+        self.assertEqual(lead.stage_id, self.stage_lead)
+        event = self.Event.browse(data["event_id"])
+        event.with_user(self.manager).action_retry()
+        self.assertEqual(event.result, "lead_converted")
+        self.assertEqual(lead.conversion_trigger, "booking")
+        self.assertEqual(self.env["res.partner"].search_count([]), partners + 1)
+
+    def test_replay_days_later_still_deduplicated(self):
+        """C08: senders retry for days (Stripe: 3); the event log is kept, so a
+        late copy is still a replay."""
+        payload = self.event(contact={"phone": "+14155550724"})
+        first = self.assertResult(self.post(payload), "lead_created")
+        event = self.Event.browse(first["event_id"])
+        event.sudo().received_date = fields.Datetime.now() - timedelta(days=4)
+        replay = self.post(payload).json()
+        self.assertEqual(replay, dict(first, replayed=True))
+        self.assertEqual(
+            len(self.Lead.search([("phone_sanitized", "=", "+14155550724")])), 1
+        )
+
+    def test_abandoned_booking_and_conversions_when_off(self):
+        """The table's other cells: abandoned bookings when Leads Management
+        is off, and conversions in a business without auto-create."""
+        data = self.assertResult(
+            self.post(
+                self.event(
+                    "booking.abandoned",
+                    contact={"name": "Half Booked", "email": "hb@example.com"},
+                ),
+                company=self.company_off,
+            ),
+            "client_created",
+        )
+        self.assertEqual(
+            self.env["res.partner"].browse(data["partner_id"]).name, "Half Booked"
+        )
+        self.assertResult(
+            self.post(
+                self.event("booking.abandoned", contact={"email": "hb2@example.com"}),
+                company=self.company_silent,
+            ),
+            "visitor_logged",
+        )
+        self.assertFalse(
+            self.env["res.partner"].search([("email", "=", "hb2@example.com")])
+        )
+        # A lead kept from before both settings were turned off still converts.
+        lead = self.env["leads.lead"].create(
+            {
+                "name": "Kept",
+                "phone": "+14155550725",
+                "company_id": self.company_silent.id,
+            }
+        )
+        data = self.assertResult(
+            self.post(
+                self.event("transaction.completed", contact={"phone": "+14155550725"}),
+                company=self.company_silent,
+            ),
+            "lead_converted",
+        )
+        self.assertEqual(lead.conversion_trigger, "transaction")
+        self.assertResult(
+            self.post(
+                self.event("membership.purchased", contact={"phone": "+14155550726"}),
+                company=self.company_silent,
+            ),
+            "no_matching_lead",
+        )
+
 
 @tagged("post_install", "-at_install")
 class TestWebhookErrors(WebhookCommon):
@@ -839,6 +928,25 @@ class TestWebhookErrors(WebhookCommon):
     def test_too_large(self):
         body = b'{"id": "x", "pad": "' + b"a" * (256 * 1024) + b'"}'
         self.assertError(self.post(raw=body), 413, "too_large")
+        # Sent in chunks, without a Content-Length: bounded all the same.
+        before = self.Event.search_count([])
+
+        def chunks():
+            yield b'{"id": "chunked", "pad": "'
+            for _i in range(70):
+                yield b"a" * 4096
+            yield b'"}'
+
+        response = self.url_open(
+            self.url(),
+            data=chunks(),
+            headers={
+                "Content-Type": "application/json",
+                "X-Leads-Signature": "t=1,v1=00",
+            },
+        )
+        self.assertError(response, 413, "too_large")
+        self.assertNothingStored(before)
 
     def test_content_type(self):
         body = json.dumps(self.event(contact={"phone": "+14155550734"})).encode()

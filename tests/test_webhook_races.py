@@ -1,5 +1,6 @@
 import re
 import uuid
+import xmlrpc.client
 
 from odoo.tests import tagged
 from odoo.tests.common import BaseCase
@@ -151,3 +152,111 @@ class TestWebhookRaces(BaseCase):
         self.assertEqual(rows[0][0], 1, "the conversion is logged once")
         counts = self.side_effects([a["event_id"] for a in answers])
         self.assertEqual(set(counts.values()), {1}, counts)
+
+    def test_4_new_caller_becomes_one_client_when_leads_off(self):
+        """Leads Management off, auto-create on: eight events of one new phone
+        at once make one client (C05 for clients)."""
+        self.server.sql(
+            "UPDATE res_company SET leads_management_enabled = false WHERE id = 1"
+        )
+        self.addCleanup(
+            self.server.sql,
+            "UPDATE res_company SET leads_management_enabled = true WHERE id = 1",
+        )
+        payloads = [
+            {
+                "id": f"race-client-{self.run_id}-{i}",
+                "type": "sms.inbound" if i % 2 else "call.inbound",
+                "contact": {"phone": "+1 415 555 0904"},
+                "message": f"hello {i}",
+            }
+            for i in range(8)
+        ]
+        answers = self.fire(payloads)
+        results = sorted(a["result"] for a in answers)
+        self.assertEqual(results, ["client_created"] + ["client_matched"] * 7)
+        self.assertEqual(len({a["partner_id"] for a in answers}), 1)
+        rows = self.server.sql(
+            "SELECT count(*) FROM res_partner WHERE phone_sanitized = '+14155550904'"
+        )
+        self.assertEqual(rows[0][0], 1, "one client for one new phone")
+        rows = self.server.sql(
+            "SELECT count(*) FROM leads_lead WHERE phone_sanitized = '+14155550904'"
+        )
+        self.assertEqual(rows[0][0], 0)
+
+    def test_5_convert_wizard_races_webhook_conversions(self):
+        """C09: a user converts a lead with the wizard while booking webhooks
+        convert it: one client; the loser gets a clear 'already converted' (no
+        traceback, no second client)."""
+        created = self.fire(
+            [
+                {
+                    "id": f"race-wizard-lead-{self.run_id}",
+                    "type": "call.inbound",
+                    "contact": {"name": "Wizard Race", "phone": "+1 415 555 0905"},
+                }
+            ]
+        )[0]
+        lead_id = created["lead_id"]
+        rpc = xmlrpc.client.ServerProxy(
+            f"{self.server.base_url}/xmlrpc/2/object", allow_none=True
+        )
+        common = xmlrpc.client.ServerProxy(f"{self.server.base_url}/xmlrpc/2/common")
+        uid = common.authenticate(self.server.db, "admin", "admin", {})
+        self.assertTrue(uid)
+        wizard_id = rpc.execute_kw(
+            self.server.db,
+            uid,
+            "admin",
+            "leads.convert.wizard",
+            "create",
+            [{"lead_ids": [[6, 0, [lead_id]]], "action": "create"}],
+        )
+
+        def convert_with_wizard():
+            try:
+                rpc_local = xmlrpc.client.ServerProxy(
+                    f"{self.server.base_url}/xmlrpc/2/object", allow_none=True
+                )
+                rpc_local.execute_kw(
+                    self.server.db,
+                    uid,
+                    "admin",
+                    "leads.convert.wizard",
+                    "action_convert",
+                    [[wizard_id]],
+                )
+            except xmlrpc.client.Fault as fault:
+                return ("fault", fault.faultString)
+            return ("ok", None)
+
+        def booking(i):
+            status, data, _elapsed = self.server.webhook(
+                {
+                    "id": f"race-wizard-{self.run_id}-{i}",
+                    "type": "booking.completed",
+                    "lead_id": lead_id,
+                }
+            )
+            return ("webhook", status, data)
+
+        calls = [convert_with_wizard] + [lambda i=i: booking(i) for i in range(5)]
+        results = live_server.fire_together(lambda call: call(), [(c,) for c in calls])
+        wizard_result, webhook_results = results[0], results[1:]
+        for _kind, status, data in webhook_results:
+            self.assertEqual(status, 200, data)
+            self.assertIn(data["result"], ("lead_converted", "no_matching_lead"))
+        converted_by_webhook = sum(
+            data["result"] == "lead_converted" for _k, _s, data in webhook_results
+        )
+        if wizard_result[0] == "ok":
+            self.assertEqual(converted_by_webhook, 0)
+        else:
+            self.assertEqual(converted_by_webhook, 1)
+            self.assertIn("already been converted", wizard_result[1])
+            self.assertNotIn("Traceback (most recent call last)", wizard_result[1])
+        rows = self.server.sql(
+            "SELECT count(*) FROM res_partner WHERE phone_sanitized = '+14155550905'"
+        )
+        self.assertEqual(rows[0][0], 1, "one client")
