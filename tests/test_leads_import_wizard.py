@@ -552,6 +552,36 @@ class TestLeadsImportWizard(LeadsCommon):
         self.assertIn("converted stage", by_row["12"][1])
         self.assertIn("Row 3:", wizard.preview_errors)
 
+    def test_phone_and_email_spellings_normalised_like_webhooks(self):
+        """I09: the usual spellings of one number and one address give the
+        keys the webhooks and the form use (E.164, normal form); what is not
+        a phone or an address is a row error."""
+        content = HEADER + (
+            "Paren,+1 (415) 555-0160,\n"
+            "Zeros,0014155550161,\n"
+            "National,415.555.0162,\n"
+            "Arabic digits,\u0664\u0661\u0665\u0665\u0665\u0665\u0660\u0661\u0666\u0663,\n"
+            "Spaces,,  Mixed.Case@Example.COM  \n"
+            "Local domain,,A@B\n"
+            "Bad email,,not-an-email\n"
+            "Bad phone,12,\n"
+        )
+        wizard = self._import(content)
+        leads = {lead.name: lead for lead in self._leads()}
+        self.assertEqual(leads["Paren"].phone_sanitized, "+14155550160")
+        self.assertEqual(leads["Zeros"].phone_sanitized, "+14155550161")
+        self.assertEqual(leads["National"].phone_sanitized, "+14155550162")
+        self.assertEqual(leads["Arabic digits"].phone_sanitized, "+14155550163")
+        self.assertEqual(leads["Spaces"].email_normalized, "mixed.case@example.com")
+        self.assertEqual(leads["Spaces"].email, "Mixed.Case@Example.COM")
+        # "a@b" is an address (a local domain), as for the webhooks.
+        self.assertEqual(leads["Local domain"].email_normalized, "a@b")
+        failed = {row[2] for row in self._error_rows(wizard)[1:]}
+        self.assertEqual(failed, {"Bad email", "Bad phone"})
+        # The same numbers typed on a lead by hand give the same keys.
+        manual = self.create_lead(phone="(415) 555-0160", name="By hand")
+        self.assertEqual(manual.phone_sanitized, leads["Paren"].phone_sanitized)
+
     def test_error_file_neutralises_formulas(self):
         content = (
             "Name,Phone,Email\n"
