@@ -560,7 +560,9 @@ class TestLeadsImportWizard(LeadsCommon):
             "Paren,+1 (415) 555-0160,\n"
             "Zeros,0014155550161,\n"
             "National,415.555.0162,\n"
-            "Arabic digits,\u0664\u0661\u0665\u0665\u0665\u0665\u0660\u0661\u0666\u0663,\n"
+            # 4155550163 in Arabic-Indic digits
+            "Arabic digits,"
+            "\u0664\u0661\u0665\u0665\u0665\u0665\u0660\u0661\u0666\u0663,\n"
             "Spaces,,  Mixed.Case@Example.COM  \n"
             "Local domain,,A@B\n"
             "Bad email,,not-an-email\n"
