@@ -39,6 +39,21 @@ class TestLeadsDemo(TransactionCase):
         with self.assertRaises(AccessError):
             Lead.with_user(groomer).search([])
 
+    def test_demo_visitor_added_by_front_desk(self):
+        """The demo's visitors can be added by hand from Calling Activity."""
+        visitor = self.env.ref("leads_management.leads_inbound_event_visitor_sms_demo")
+        front_desk = self.front_desk.with_company(visitor.company_id)
+        self.assertTrue(visitor.with_user(front_desk).can_add_manually)
+        action = (
+            visitor.with_user(front_desk)
+            .with_company(visitor.company_id)
+            .action_create_lead()
+        )
+        lead = self.env["leads.lead"].browse(action["res_id"])
+        self.assertEqual(lead.name, "Noah Patel")
+        self.assertEqual(lead.channel_id.code, "sms")
+        self.assertIn("Saturday", lead.message_ids[:1].body)
+
     def _demo_lead_ids(self):
         return (
             self.env["ir.model.data"]

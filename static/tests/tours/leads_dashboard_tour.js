@@ -55,9 +55,23 @@ registry.category("web_tour.tours").add("leads_management_dashboard_tour", {
             trigger: ".o-mail-Chatter .o-mail-Message:contains('Opportunity')",
         },
         {
-            content: "Convert sits in the top-right corner of the profile",
-            trigger: ".o_form_view .o-form-buttonbox button.oe_stat_button:contains('Convert')",
-            run: "click",
+            content: "Convert sits at the top right of the profile, next to the stages",
+            trigger: ".o_form_view .o_form_statusbar .o_statusbar_buttons button:contains('Convert')",
+            run({ anchor }) {
+                const status = document.querySelector(".o_form_view .o_statusbar_status");
+                const button = anchor.getBoundingClientRect();
+                const stages = status.getBoundingClientRect();
+                const sheet = document
+                    .querySelector(".o_form_view .o_form_sheet_bg")
+                    .getBoundingClientRect();
+                if (button.right > stages.left || stages.left - button.right > 40) {
+                    throw new Error("Convert is not right beside the lifecycle stages");
+                }
+                if (button.left < sheet.left + sheet.width / 2) {
+                    throw new Error("Convert is not on the right-hand side");
+                }
+                anchor.click();
+            },
         },
         {
             content: "The wizard creates a new client by default",
@@ -84,7 +98,7 @@ registry.category("web_tour.tours").add("leads_management_dashboard_tour", {
             trigger: ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains('Converted')",
         },
         {
-            trigger: ".o_form_view:not(:has(.o-form-buttonbox button:contains('Convert')))",
+            trigger: ".o_form_view:not(:has(.o_statusbar_buttons button:contains('Convert')))",
         },
     ],
 });
