@@ -80,3 +80,23 @@ class LeadsCommon(BaseCommon):
         if "phone" not in vals and "email" not in vals:
             vals["phone"] = "+1 415 555 0100"
         return env["leads.lead"].create(vals)
+
+    def create_manual_field(self, name, label, ttype="char", **extra):
+        """A manual field on leads.lead for this test only.
+
+        It is removed (column and registry) before the test's rollback: the
+        registry is reset per class only, and a field left in it without its
+        column would break the later tests of the class.
+        """
+        field = self.env["ir.model.fields"].create(
+            {
+                "name": name,
+                "field_description": label,
+                "model_id": self.env["ir.model"]._get_id("leads.lead"),
+                "ttype": ttype,
+                "state": "manual",
+                **extra,
+            }
+        )
+        self.addCleanup(field.unlink)
+        return field

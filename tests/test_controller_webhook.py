@@ -401,15 +401,7 @@ class TestWebhookBehaviour(WebhookCommon):
         self.assertEqual(self.Lead.browse(data["lead_id"]).source_id.name, "Newsletter")
 
     def test_custom_fields(self):
-        self.env["ir.model.fields"].create(
-            {
-                "name": "x_pet_name",
-                "field_description": "Pet Name",
-                "model_id": self.env["ir.model"]._get_id("leads.lead"),
-                "ttype": "char",
-                "state": "manual",
-            }
-        )
+        self.create_manual_field("x_pet_name", "Pet Name")
         data = self.assertResult(
             self.post(
                 self.event(

@@ -101,15 +101,7 @@ class TestLeadsConversion(ConversionCommon):
             lead.action_convert(trigger="magic")
 
     def test_custom_fields_copied_to_client_history(self):
-        self.env["ir.model.fields"].create(
-            {
-                "name": "x_pet_name",
-                "field_description": "Pet Name",
-                "model_id": self.env["ir.model"]._get_id("leads.lead"),
-                "ttype": "char",
-                "state": "manual",
-            }
-        )
+        self.create_manual_field("x_pet_name", "Pet Name")
         lead = self.create_lead(x_pet_name="Rex <b>")
         client = lead.action_convert()
         body = client.message_ids[0].body

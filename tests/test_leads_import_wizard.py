@@ -248,32 +248,21 @@ class TestLeadsImportWizard(LeadsCommon):
     # ------------------------------------------------------------------
 
     def test_mapping_labels_names_accents_and_case(self):
-        self.env["ir.model.fields"].create(
-            [
-                {
-                    "model_id": self.env["ir.model"]._get_id("leads.lead"),
-                    "name": name,
-                    "field_description": label,
-                    "ttype": ttype,
-                    "state": "manual",
-                    **extra,
-                }
-                for name, label, ttype, extra in [
-                    ("x_pet_name", "Pet Name", "char", {}),
-                    ("x_weight", "Weight", "float", {}),
-                    ("x_visits", "Visits", "integer", {}),
-                    ("x_vip", "VIP", "boolean", {}),
-                    ("x_birthday", "Birthday", "date", {}),
-                    ("x_seen_at", "Seen At", "datetime", {}),
-                    (
-                        "x_size",
-                        "Size",
-                        "selection",
-                        {"selection": "[('small', 'Small'), ('big', 'Big')]"},
-                    ),
-                ]
-            ]
-        )
+        for name, label, ttype, extra in [
+            ("x_pet_name", "Pet Name", "char", {}),
+            ("x_weight", "Weight", "float", {}),
+            ("x_visits", "Visits", "integer", {}),
+            ("x_vip", "VIP", "boolean", {}),
+            ("x_birthday", "Birthday", "date", {}),
+            ("x_seen_at", "Seen At", "datetime", {}),
+            (
+                "x_size",
+                "Size",
+                "selection",
+                {"selection": "[('small', 'Small'), ('big', 'Big')]"},
+            ),
+        ]:
+            self.create_manual_field(name, label, ttype, **extra)
         content = (
             "LEAD NAME;Numéro;ÉMAIL;stage_id;Action Status;channel;"
             "Pet name;X_WEIGHT;visits;Vip;Birthday;Seen at;Size;Source;Comments\n"

@@ -1,7 +1,10 @@
+import json
+
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from .common import LeadsCommon
+from .test_controller_webhook import SECRET, sign
 
 
 @tagged("post_install", "-at_install", "leads_tour")
@@ -187,3 +190,38 @@ class TestLeadsChatterData(HttpCase, LeadsCommon):
                 )
                 self.assertEqual("Private history entry" in str(data), sees)
                 self.assertEqual(bool(data["messages"]), sees)
+
+
+@tagged("post_install", "-at_install", "leads_tour", "security")
+class TestLeadsEscapingTour(HttpCase, LeadsCommon):
+    def test_hostile_webhook_text_renders_as_text(self):
+        """W13: markup from an anonymous sender is stored as text and shown
+        escaped in the dashboard, the form and the history."""
+        self.company_a.sudo().leads_webhook_secret = SECRET
+        admin = self.env.ref("base.user_admin")
+        admin.write(
+            {"company_ids": [(4, self.company_a.id)], "company_id": self.company_a.id}
+        )
+        payload = {
+            "id": "evt-hostile-1",
+            "type": "sms.inbound",
+            "contact": {
+                "name": 'Hostile <img src=x onerror="window.leadsXss=1">',
+                "phone": "+1 415 555 0179",
+            },
+            "message": "<b class=leads-xss>bold?</b><script data-leads-xss>"
+            "window.leadsXss=1</script>",
+        }
+        body = json.dumps(payload).encode()
+        response = self.url_open(
+            f"/leads/v1/companies/{self.company_a.id}/events",
+            data=body,
+            headers={
+                "Content-Type": "application/json",
+                "X-Leads-Signature": sign(body),
+            },
+        )
+        self.assertEqual(response.json()["result"], "lead_created", response.text)
+        lead = self.env["leads.lead"].browse(response.json()["lead_id"])
+        self.assertEqual(lead.name, payload["contact"]["name"])
+        self.start_tour("/odoo/leads", "leads_management_escaping_tour", login="admin")

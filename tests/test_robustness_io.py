@@ -14,17 +14,8 @@ EVENT_LOGGER = "odoo.addons.leads_management.models.leads_inbound_event"
 CONTROLLER_LOGGER = "odoo.addons.leads_management.controllers.main"
 
 
-def _add_manual_field(env, name, label, ttype, **extra):
-    return env["ir.model.fields"].create(
-        {
-            "model_id": env["ir.model"]._get_id("leads.lead"),
-            "name": name,
-            "field_description": label,
-            "ttype": ttype,
-            "state": "manual",
-            **extra,
-        }
-    )
+def _add_manual_field(test, name, label, ttype, **extra):
+    return test.create_manual_field(name, label, ttype, **extra)
 
 
 # ----------------------------------------------------------------------
@@ -105,7 +96,7 @@ class TestReviewWebhookCustomFields(WebhookCommon):
     def setUp(self):
         self.addCleanup(self._reset_registry)
         super().setUp()
-        _add_manual_field(self.env, "x_review_seen", "Review Seen", "datetime")
+        _add_manual_field(self, "x_review_seen", "Review Seen", "datetime")
 
     def _reset_registry(self):
         self.registry.registry_invalidated = True
@@ -182,7 +173,7 @@ class TestReviewImportIO(ImportHelpers, TransactionCase):
     # time zone: OverflowError (not ValueError) escapes the row parser and
     # aborts the whole import instead of failing that row.
     def test_review_import_datetime_overflow_is_a_row_error(self):
-        _add_manual_field(self.env, "x_review_seen", "Review Seen", "datetime")
+        _add_manual_field(self, "x_review_seen", "Review Seen", "datetime")
         content = (
             "Name,Phone,Review Seen\n"
             "Good,+1 415 555 0901,2026-01-31 10:00:00\n"
@@ -195,7 +186,7 @@ class TestReviewImportIO(ImportHelpers, TransactionCase):
         self.assertEqual(wizard.failed_count, 1)
 
     def test_review_import_datetime_overflow_preview(self):
-        _add_manual_field(self.env, "x_review_seen", "Review Seen", "datetime")
+        _add_manual_field(self, "x_review_seen", "Review Seen", "datetime")
         content = "Name,Phone,Review Seen\nEdge,+1 415 555 0903,9999-12-31 23:00:00\n"
         wizard = self._wizard(content)
         wizard.action_preview()  # must not raise
@@ -205,7 +196,7 @@ class TestReviewImportIO(ImportHelpers, TransactionCase):
     # committed; the job is neither finished nor failed (stuck in "running",
     # retried and crashing on every cron run, the user never told).
     def test_review_background_job_crash_leaves_job_running(self):
-        _add_manual_field(self.env, "x_review_seen", "Review Seen", "datetime")
+        _add_manual_field(self, "x_review_seen", "Review Seen", "datetime")
         content = (
             "Name,Phone,Review Seen\n"
             "Good,+1 415 555 0904,2026-01-31 10:00:00\n"

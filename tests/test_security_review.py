@@ -543,6 +543,10 @@ class TestReviewSecurity(LeadsSecurityCommon):
             .create({"name": "Tmp field", "field_type": "char"})
         )
         own = rec.sudo().field_id
+        # Manual fields leave the registry before the test's rollback (the
+        # custom field through leads.field, which also drops its views).
+        self.addCleanup(lambda: foreign.exists().unlink())
+        self.addCleanup(lambda: rec.sudo().exists().unlink())
         try:
             rec.write({"field_id": foreign.id})
             rec.unlink()
