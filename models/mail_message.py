@@ -32,10 +32,14 @@ class MailMessage(models.Model):
             return result
         allowed = result[0] if result else self.browse()
         Lead = self.env["leads.lead"]
+        author = self.env.user.partner_id
         forbidden = self.browse(
             message.id
             for message in (self - allowed).sudo()
             if message.model == "leads.lead"
+            # What users wrote themselves (e.g. the emails of a mass mailing)
+            # is not history hidden from them.
+            and not (operation == "read" and message.author_id == author)
             and not all(
                 Lead._leads_has_group(group)
                 for group in message._leads_required_groups(operation)

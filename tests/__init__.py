@@ -14,3 +14,4 @@ from . import test_leads_field_uninstall
 from . import test_leads_import_wizard
 from . import test_robustness_io
 from . import test_security_review
+from . import test_leads_permission_matrix
