@@ -225,3 +225,46 @@ class TestLeadsEscapingTour(HttpCase, LeadsCommon):
         lead = self.env["leads.lead"].browse(response.json()["lead_id"])
         self.assertEqual(lead.name, payload["contact"]["name"])
         self.start_tour("/odoo/leads", "leads_management_escaping_tour", login="admin")
+
+
+@tagged("post_install", "-at_install", "leads_tour")
+class TestLeadsCallingActivityTour(HttpCase, LeadsCommon):
+    def test_visitor_added_as_lead_from_calling_activity(self):
+        frontdesk = self.make_user(
+            "tour_frontdesk",
+            "view_working,view_contact,view_history,add",
+            companies=self.company_a,
+        )
+        frontdesk.password = "tour_frontdesk"
+        payload = {
+            "id": "evt-tour-visitor",
+            "type": "sms.inbound",
+            "contact": {"name": "Tour Visitor", "phone": "+1 415 555 0186"},
+            "message": "Any slot on Friday?",
+        }
+        # Received while Leads Management was off in the business.
+        event = (
+            self.env["leads.inbound.event"]
+            .sudo()
+            .create(
+                {
+                    "external_id": payload["id"],
+                    "event_type": payload["type"],
+                    "company_id": self.company_a.id,
+                    "state": "done",
+                    "result": "visitor_logged",
+                    "received_date": "2026-11-30 10:00:00",
+                    "contact_name": "Tour Visitor",
+                    "contact_phone": "+1 415 555 0186",
+                    "payload": json.dumps(payload),
+                }
+            )
+        )
+        self.start_tour(
+            "/odoo/action-leads_management.leads_inbound_event_action",
+            "leads_management_calling_activity_tour",
+            login="tour_frontdesk",
+        )
+        self.assertEqual(event.lead_id.name, "Tour Visitor")
+        self.assertEqual(event.lead_id.phone_sanitized, "+14155550186")
+        self.assertEqual(event.lead_id.create_uid, frontdesk)
