@@ -2,7 +2,7 @@
     "name": "Leads Management",
     "summary": "Capture inquiries from calls, SMS, forms and bookings as leads "
     "and work them in a colour-coded Kanban dashboard",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Sales/CRM",
     "author": "Leads Management",
     "maintainers": ["leads-management"],
