@@ -719,21 +719,19 @@ class LeadsInboundEvent(models.Model):
         return self._open_record(partner)
 
     def action_create_lead(self):
-        """Add a visitor as a lead by hand: the rules of Add Lead apply (the
-        permission, and Leads Management on for the business)."""
+        """Add a visitor as a lead by hand, as the capture would have (same
+        method, as the user): the rules of Add Lead apply (the permission, and
+        Leads Management on for the business)."""
         self.ensure_one()
         self.check_access("read")
         data = self._lock_visitor()
-        contact = data["contact"]
-        Lead = self.env["leads.lead"].with_company(self.company_id)
-        lead = Lead.create(
-            {
-                "name": contact["name"] or contact["phone"] or contact["email"],
-                "phone": contact["phone"] or False,
-                "email": contact["email"] or False,
-                "company_id": self.company_id.id,
-                "channel_id": Lead._webhook_channel(EVENT_TYPES[self.event_type][1]).id,
-            }
+        phone, _raw_phone, email = self._contact_keys(self.company_id, data["contact"])
+        lead = (
+            self.env["leads.lead"]
+            .with_company(self.company_id)
+            ._create_from_webhook(
+                self.company_id, EVENT_TYPES[self.event_type][1], data, phone, email
+            )
         )
         self._log_on_record(lead, data)
         self.sudo().lead_id = lead
