@@ -508,7 +508,7 @@ class LeadsInboundEvent(models.Model):
         kind, code = EVENT_TYPES[data["type"]]
         if kind == "convert":
             return self._process_conversion(company, data, code)
-        return self._process_capture(company, data, code)
+        return self._process_capture(company, data)
 
     def _contact_keys(self, company, contact):
         """``(phone key, raw phone, email key)`` of the event's contact.
@@ -576,7 +576,7 @@ class LeadsInboundEvent(models.Model):
             domains.append(Domain("email_normalized", "=", email))
         return domains
 
-    def _process_capture(self, company, data, channel_code):
+    def _process_capture(self, company, data):
         Lead = self.env["leads.lead"].with_company(company)
         Partner = self.env["res.partner"].with_company(company)
         contact = data["contact"]
@@ -603,14 +603,33 @@ class LeadsInboundEvent(models.Model):
             self._log_on_record(partner, data)
             return "client_matched", Lead, partner
         if company.leads_management_enabled:
-            lead = Lead._create_from_webhook(
-                company, channel_code, data, phone, email_key
-            )
-            self._log_on_record(lead, data)
+            lead = self._capture_new_lead(company, data, phone, email_key)
             return "lead_created", lead, Partner
-        partner = Partner.create(self._prepare_client_vals(company, data, phone))
-        self._log_on_record(partner, data)
+        partner = self._capture_new_client(company, data, phone)
         return "client_created", Lead, partner
+
+    def _capture_new_lead(self, company, data, phone, email):
+        """The new lead of a capture, its event in its history (the webhook
+        user, or staff adding a visitor by hand: their rights apply)."""
+        lead = (
+            self.env["leads.lead"]
+            .with_company(company)
+            ._create_from_webhook(
+                company, EVENT_TYPES[data["type"]][1], data, phone, email
+            )
+        )
+        self._log_on_record(lead, data)
+        return lead
+
+    def _capture_new_client(self, company, data, phone):
+        """The new client of a capture, its event in its history."""
+        partner = (
+            self.env["res.partner"]
+            .with_company(company)
+            .create(self._prepare_client_vals(company, data, phone))
+        )
+        self._log_on_record(partner, data)
+        return partner
 
     def _match_partner(self, company, phone, raw_phone, email):
         """The oldest client of ``company`` with this phone or email."""
@@ -705,37 +724,26 @@ class LeadsInboundEvent(models.Model):
         """Add a visitor as a client by hand (calls and SMS left as visitors when
         Leads Management and auto-create are off). Needs the right to create
         contacts; the client is named as an auto-created one would be."""
-        self.ensure_one()
-        self.check_access("read")
-        data = self._lock_visitor()
-        phone, _raw_phone, _email = self._contact_keys(self.company_id, data["contact"])
-        partner = (
-            self.env["res.partner"]
-            .with_company(self.company_id)
-            .create(self._prepare_client_vals(self.company_id, data, phone))
-        )
-        self._log_on_record(partner, data)
-        self.sudo().partner_id = partner
-        return self._open_record(partner)
+        return self._add_visitor("client")
 
     def action_create_lead(self):
-        """Add a visitor as a lead by hand, as the capture would have (same
-        method, as the user): the rules of Add Lead apply (the permission, and
-        Leads Management on for the business)."""
+        """Add a visitor as a lead by hand: the rules of Add Lead apply (the
+        permission, and Leads Management on for the business)."""
+        return self._add_visitor("lead")
+
+    def _add_visitor(self, kind):
+        """Do by hand what the capture did not: the same methods, as the user."""
         self.ensure_one()
         self.check_access("read")
         data = self._lock_visitor()
         phone, _raw_phone, email = self._contact_keys(self.company_id, data["contact"])
-        lead = (
-            self.env["leads.lead"]
-            .with_company(self.company_id)
-            ._create_from_webhook(
-                self.company_id, EVENT_TYPES[self.event_type][1], data, phone, email
-            )
-        )
-        self._log_on_record(lead, data)
-        self.sudo().lead_id = lead
-        return self._open_record(lead)
+        if kind == "lead":
+            record = self._capture_new_lead(self.company_id, data, phone, email)
+            self.sudo().lead_id = record
+        else:
+            record = self._capture_new_client(self.company_id, data, phone)
+            self.sudo().partner_id = record
+        return self._open_record(record)
 
     def _open_record(self, record):
         return {

@@ -1,3 +1,5 @@
+import ast
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -414,8 +416,9 @@ class LeadsLead(models.Model):
         # A lead has no address: its business's country is the default region.
         countries = super()._phone_get_country()
         for lead in self:
-            if lead.id not in countries and lead.company_id._leads_phone_country():
-                countries[lead.id] = lead.company_id._leads_phone_country()
+            country = lead.company_id and lead.company_id._leads_phone_country()
+            if lead.id not in countries and country:
+                countries[lead.id] = country
         return countries
 
     def _mail_get_partner_fields(self, introspect_fields=False):
@@ -555,7 +558,8 @@ class LeadsLead(models.Model):
         if not self._leads_has_group("group_lead_message"):
             # The phone widget's SMS button: refused on the server anyway.
             for node in arch.xpath("//field[@widget='phone']"):
-                node.set("options", "{'enable_sms': False}")
+                options = ast.literal_eval(node.get("options") or "{}")
+                node.set("options", repr(dict(options, enable_sms=False)))
         return arch, view
 
     # ------------------------------------------------------------------
@@ -601,16 +605,16 @@ class LeadsLead(models.Model):
     def _webhook_channel(self, code):
         # Built-in channels have an xml id (cached lookup, no query).
         return self._leads_data_record(
-            f"leads_management.leads_channel_{code}"
+            f"leads_management.leads_channel_{code}", raise_if_not_found=False
         ) or self.env["leads.channel"]._get_by_code(code)
 
     @api.model
-    def _leads_data_record(self, xmlid):
-        """The record of a data xml id, or None; unlike ``env.ref`` it costs no
-        existence query (the webhook's hot path): deleting a record removes
-        its xml id too."""
+    def _leads_data_record(self, xmlid, raise_if_not_found=True):
+        """``env.ref`` without its existence query (the webhook's hot path):
+        the xml id lookup is cached, and deleting a record removes its xml id.
+        Missing: ValueError, or None when ``raise_if_not_found`` is False."""
         model, res_id = self.env["ir.model.data"]._xmlid_to_res_model_res_id(
-            xmlid, raise_if_not_found=False
+            xmlid, raise_if_not_found=raise_if_not_found
         )
         return self.env[model].browse(res_id) if res_id else None
 
