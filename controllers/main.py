@@ -78,7 +78,10 @@ class LeadsWebhookController(http.Controller):
     @http.route(
         "/leads/v1/companies/<int:company_id>/events",
         type="http",
-        auth="public",
+        # No user: the signature authenticates the sender, and processing
+        # runs as the webhook user (leads.inbound.event._get_runner_env).
+        auth="none",
+        readonly=False,
         csrf=False,
         save_session=False,
     )

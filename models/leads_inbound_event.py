@@ -8,10 +8,11 @@ import psycopg2
 import psycopg2.errors
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, ConcurrencyError, UserError
 from odoo.fields import Command, Domain
 from odoo.tools import email_normalize
+from odoo.tools.mail import generate_tracking_message_id
 
 from .leads_text import (
     FORMULA_PREFIXES,
@@ -202,13 +203,22 @@ class LeadsInboundEvent(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _get_runner_env(self, company):
-        """Environment of the low-rights technical user, in ``company`` only."""
+    @tools.ormcache()
+    def _get_runner_ids(self):
+        """``(user id, partner id)`` of the low-rights technical user that
+        processes the events. Cached: read on every event; deleting the user
+        removes its xml id, which clears the cache."""
         runner = (
             self.env["leads.lead"]
             ._leads_data_record("leads_management.user_leads_webhook")
             .sudo()
         )
+        return runner.id, runner.partner_id.id
+
+    @api.model
+    def _get_runner_env(self, company):
+        """Environment of the low-rights technical user, in ``company`` only."""
+        runner = self.env["res.users"].sudo().browse(self._get_runner_ids()[0])
         if company.id not in runner._get_company_ids():  # ormcached
             runner.write({"company_ids": [Command.link(company.id)]})
         return self.env(
@@ -254,8 +264,7 @@ class LeadsInboundEvent(models.Model):
                     "This event id was already received with a different body.",
                 )
             return 200, dict(json.loads(event.response or "{}"), replayed=True)
-        event._process(data, company)
-        return 200, json.loads(event.response)
+        return 200, event._process(data, company)
 
     def _insert_once(self, company, data, canonical, payload_hash):
         """INSERT ... ON CONFLICT DO NOTHING: the event row, once per id.
@@ -449,7 +458,8 @@ class LeadsInboundEvent(models.Model):
     # ------------------------------------------------------------------
 
     def _process(self, data, company=None):
-        """Process the event; store the result (or the failure) and the answer."""
+        """Process the event; store the result (or the failure) and the answer,
+        which is returned."""
         self.ensure_one()
         company = company or self.company_id
         try:
@@ -466,43 +476,54 @@ class LeadsInboundEvent(models.Model):
                 "Webhook event %s of company %s failed.", self.id, company.id
             )
             message = exc.args[0] if isinstance(exc, UserError) else repr(exc)
-            self.write(
-                {
-                    "state": "failed",
-                    "result": "failed",
-                    "error_message": str(message)[:2000],
-                    "response": json.dumps(
-                        {
-                            "ok": True,
-                            "result": "failed",
-                            "lead_id": None,
-                            "partner_id": None,
-                            "event_id": self.id,
-                        }
-                    ),
-                }
+            return self._store_outcome(
+                "failed", "failed", error_message=str(message)[:2000]
             )
-            return
-        response = {
-            "ok": True,
-            "result": result,
-            "lead_id": lead.id or None,
-            "partner_id": partner.id or None,
-            "event_id": self.id,
-        }
-        self.write(
-            {
-                "state": "done",
-                "result": result,
-                "lead_id": lead.id,
-                "partner_id": partner.id,
-                "error_message": False,
-                "response": json.dumps(response),
-            }
-        )
+        response = self._store_outcome("done", result, lead, partner)
         self.env.cr.postcommit.add(
             partial(_after_commit, self.env.cr.dbname, self.id, result)
         )
+        return response
+
+    def _store_outcome(
+        self, state, result, lead=None, partner=None, error_message=None
+    ):
+        """Write the outcome on the event row; return the answer it stores.
+
+        In SQL, like the row's insertion (_insert_once): the ORM write would
+        first read the event and evaluate its record rules, for a row that this
+        transaction created and holds locked.
+        """
+        lead_id = lead.id if lead else None
+        partner_id = partner.id if partner else None
+        response = {
+            "ok": True,
+            "result": result,
+            "lead_id": lead_id,
+            "partner_id": partner_id,
+            "event_id": self.id,
+        }
+        self.env.cr.execute(
+            """
+            UPDATE leads_inbound_event
+               SET state = %s, result = %s, lead_id = %s, partner_id = %s,
+                   error_message = %s, response = %s,
+                   write_uid = %s, write_date = now() at time zone 'UTC'
+             WHERE id = %s
+            """,
+            [
+                state,
+                result,
+                lead_id,
+                partner_id,
+                error_message,
+                json.dumps(response),
+                self.env.uid,
+                self.id,
+            ],
+        )
+        self.invalidate_recordset()
+        return response
 
     def _dispatch(self, company, data):
         kind, code = EVENT_TYPES[data["type"]]
@@ -519,13 +540,8 @@ class LeadsInboundEvent(models.Model):
         stripped value the records store). The email key is the non-strict
         normal form, like the stored ``email_normalized``.
         """
-        Lead = self.env["leads.lead"]
         raw_phone = contact["phone"] or False
-        phone = (
-            Lead._phone_format(number=raw_phone, country=company._leads_phone_country())
-            if raw_phone
-            else False
-        )
+        phone = company._leads_phone_key(raw_phone)
         email = (
             email_normalize(contact["email"], strict=False)
             if contact["email"]
@@ -657,13 +673,43 @@ class LeadsInboundEvent(models.Model):
         }
 
     def _log_on_record(self, record, data):
-        """Write the inbound event in the record's history (escaped text)."""
+        """Write the inbound event in the record's history (escaped text).
+
+        What ``_message_log`` writes, less its two reads: the author is known
+        (the webhook user, or the staff adding a visitor by hand), and a log is
+        never sent, so it has no reply-to (whose computation reads the whole
+        business).
+        """
         body = Markup("<p>%s</p>") % self._event_summary(data)
         if data["message"]:
             body += Markup("<p>%s</p>") % data["message"]
-        # The webhook user is the author; no email_from to compute.
-        record._message_log(
-            body=body, author_id=self.env.user.partner_id.id, email_from=False
+        runner_id, runner_partner_id = self._get_runner_ids()
+        author_id = (
+            runner_partner_id
+            if self.env.uid == runner_id
+            else self.env.user.partner_id.id
+        )
+        # sudo: as _message_log, once the record's own rights were checked.
+        record.sudo()._message_create(
+            [
+                {
+                    "author_id": author_id,
+                    "email_from": False,
+                    "model": record._name,
+                    "res_id": record.id,
+                    "record_alias_domain_id": False,
+                    "record_company_id": False,
+                    "body": body,
+                    "message_type": "notification",
+                    "is_internal": True,
+                    "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id(
+                        "mail.mt_note"
+                    ),
+                    "email_add_signature": False,
+                    "message_id": generate_tracking_message_id("message-notify"),
+                    "reply_to": False,
+                }
+            ]
         )
 
     @api.model

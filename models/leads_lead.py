@@ -3,7 +3,7 @@ import ast
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.orm.domains import DomainAnd, DomainCondition
 
@@ -383,8 +383,10 @@ class LeadsLead(models.Model):
 
     @api.constrains("stage_id", "converted_date")
     def _check_converted_stage(self):
+        converted_stages = self.env["leads.lifecycle.stage"]._leads_stage_ids()[1]
         for lead in self:
-            if lead.stage_id.is_converted and not lead.converted_date:
+            in_converted_stage = lead.stage_id.id in converted_stages
+            if in_converted_stage and not lead.converted_date:
                 raise ValidationError(
                     self.env._(
                         "Lead %(name)s is not converted yet: use Convert to turn it "
@@ -393,7 +395,7 @@ class LeadsLead(models.Model):
                         stage=lead.stage_id.name,
                     )
                 )
-            if lead.converted_date and not lead.stage_id.is_converted:
+            if lead.converted_date and not in_converted_stage:
                 raise ValidationError(
                     self.env._(
                         "Lead %(name)s has been converted to a client and stays in a "
@@ -463,19 +465,11 @@ class LeadsLead(models.Model):
         if not vals.get("name"):
             vals["name"] = vals.get("phone") or vals.get("email") or False
         stage_id = vals.get("stage_id") or self.env.context.get("default_stage_id")
-        if stage_id:
-            stage = self.env["leads.lifecycle.stage"].browse(stage_id)
-            try:
-                # Read through the cache: a batch of leads in one stage (an
-                # import) costs one query, not one per lead.
-                converted = stage.is_converted
-            except MissingError:
-                converted = False
-            if converted and not vals.get("converted_date"):
+        if stage_id and not vals.get("converted_date"):
+            Stage = self.env["leads.lifecycle.stage"]
+            if stage_id in Stage._leads_stage_ids()[1]:
                 # New leads never start converted (e.g. quick create in that column).
-                vals["stage_id"] = (
-                    self.env["leads.lifecycle.stage"]._get_default_stage().id
-                )
+                vals["stage_id"] = Stage._get_default_stage().id
         return vals
 
     def _check_company_set(self, vals):

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 
 
@@ -42,10 +42,21 @@ class LeadsLifecycleStage(models.Model):
         for stage in self:
             stage.lead_count = counts.get(stage, 0)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()  # _leads_stage_ids
+        return super().create(vals_list)
+
     def write(self, vals):
         if "is_converted" in vals:
             self._check_stage_kinds(bool(vals["is_converted"]))
+        if {"sequence", "is_converted"} & vals.keys():
+            self.env.registry.clear_cache()  # _leads_stage_ids
         return super().write(vals)
+
+    def unlink(self):
+        self.env.registry.clear_cache()  # _leads_stage_ids
+        return super().unlink()
 
     def _check_stage_kinds(self, is_converted):
         """Refuse a change that leaves no open stage or no converted stage.
@@ -114,9 +125,22 @@ class LeadsLifecycleStage(models.Model):
             )
 
     @api.model
+    @tools.ormcache()
+    def _leads_stage_ids(self):
+        """``(first open stage id, converted stage ids)``.
+
+        Cached: every new lead reads them (a webhook, each imported row);
+        creating, reordering, flagging or deleting a stage clears the cache.
+        sudo: the pipeline is the same for everyone.
+        """
+        stages = self.sudo().search_fetch([], ["is_converted"])
+        first_open = stages.filtered(lambda stage: not stage.is_converted)[:1]
+        return first_open.id, frozenset(stages.filtered("is_converted").ids)
+
+    @api.model
     def _get_default_stage(self):
         """The first stage a new lead starts in."""
-        return self.search([("is_converted", "=", False)], limit=1)
+        return self.browse(self._leads_stage_ids()[0])
 
     @api.model
     def _get_converted_stage(self):

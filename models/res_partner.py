@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.fields import Domain
+from odoo.tools import SQL
 
 
 class ResPartner(models.Model):
@@ -16,6 +17,15 @@ class ResPartner(models.Model):
         string="Lead Count",
         groups="leads_management.group_lead_view_working",
     )
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "country_id" in vals and self.env["res.company"].sudo().with_context(
+            active_test=False
+        ).search_count([("partner_id", "in", self.ids)], limit=1):
+            # A business's address country is its default phone region.
+            self.env.registry.clear_cache()  # res.company._leads_phone_region
+        return res
 
     def _compute_lead_count(self):
         counts = dict(
@@ -36,14 +46,9 @@ class ResPartner(models.Model):
         (employee, administrator, archived or not) never are.
         """
         # sudo, archived included: which partners are businesses or staff is
-        # not a matter of the caller's rights.
-        company_partners = (
-            self.env["res.company"]
-            .sudo()
-            .with_context(active_test=False)
-            .search_fetch([], ["partner_id"])
-            .partner_id
-        )
+        # not a matter of the caller's rights. Sub-queries, not lists: no query
+        # of their own on the webhooks' hot path (partner_id is required, so
+        # NOT IN sees no NULL).
         internal_users = (
             self.env["res.users"]
             .sudo()
@@ -52,7 +57,7 @@ class ResPartner(models.Model):
         )
         return (
             Domain("company_id", "in", [company.id, False])
-            & Domain("id", "not in", company_partners.ids)
+            & Domain("id", "not any!", SQL("SELECT partner_id FROM res_company"))
             & Domain("user_ids", "not any", internal_users)
         )
 

@@ -129,6 +129,42 @@ class TestWebhookBehaviour(WebhookCommon):
         self.assertEqual(event.contact_phone, "+1 415 555 0700")
         self.assertEqual(json.loads(event.payload), payload)
 
+    def test_history_entry_of_the_webhook_user(self):
+        data = self.assertResult(
+            self.post(self.event(contact={"phone": "+1 415 555 0799"}, message="Hi")),
+            "lead_created",
+        )
+        message = self.Lead.browse(data["lead_id"]).message_ids
+        self.assertEqual(len(message), 1, "the event is the lead's only history")
+        self.assertEqual(message.author_id, self.runner.partner_id)
+        self.assertEqual(message.message_type, "notification")
+        self.assertEqual(message.subtype_id, self.env.ref("mail.mt_note"))
+        self.assertTrue(message.is_internal)
+        self.assertFalse(message.reply_to, "a log is never sent")
+        self.assertFalse(message.notification_ids, "nobody is notified")
+
+    def test_phone_region_follows_the_business_country(self):
+        """The default region is cached per business; changing the business's
+        country (on the business or its partner) applies to the next event."""
+        national = {"contact": {"phone": "0470 12 34 56"}}
+        # US business: a Belgian national number has no E.164 form.
+        data = self.assertResult(self.post(self.event(**national)), "lead_created")
+        self.assertFalse(self.Lead.browse(data["lead_id"]).phone_sanitized)
+        self.company_a.country_id = self.env.ref("base.be")
+        data = self.assertResult(self.post(self.event(**national)), "lead_created")
+        self.assertEqual(
+            self.Lead.browse(data["lead_id"]).phone_sanitized, "+32470123456"
+        )
+        self.assertResult(self.post(self.event(**national)), "lead_updated")
+        self.company_a.partner_id.country_id = self.env.ref("base.fr")
+        data = self.assertResult(
+            self.post(self.event(contact={"phone": "06 12 34 56 78"})),
+            "lead_created",
+        )
+        self.assertEqual(
+            self.Lead.browse(data["lead_id"]).phone_sanitized, "+33612345678"
+        )
+
     def test_call_without_name_is_named_after_phone(self):
         data = self.assertResult(
             self.post(self.event(contact={"phone": "415-555-0701"})), "lead_created"
@@ -594,6 +630,10 @@ class TestWebhookBehaviour(WebhookCommon):
         self.assertEqual(client.company_id, self.company_silent)
         self.assertEqual(event.partner_id, client)
         self.assertIn("Hello", client.message_ids[:1].body)
+        # Added by hand: the staff member is the author, not the webhook user.
+        self.assertEqual(
+            client.message_ids[:1].author_id, users["frontdesk"].partner_id
+        )
         # Once added, it cannot be added again.
         self.assertFalse(event.can_add_manually)
         with self.assertRaisesRegex(UserError, "already been added"):

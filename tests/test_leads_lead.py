@@ -29,6 +29,29 @@ class TestLeadsLead(LeadsCommon):
         )
         self.assertEqual(self.create_lead().stage_id, self.stage_lead)
 
+    def test_default_stage_follows_deletion_and_converted_flag(self):
+        Stage = self.env["leads.lifecycle.stage"]
+
+        def default_stage():
+            stage_id = self.env["leads.lead"].default_get(["stage_id"])["stage_id"]
+            return Stage.browse(stage_id)
+
+        inbox = Stage.create({"name": "Inbox", "sequence": 1})
+        self.assertEqual(default_stage(), inbox)
+        inbox.unlink()
+        self.assertEqual(default_stage(), self.stage_lead)
+        waiting = Stage.create({"name": "Waiting", "sequence": 2, "is_converted": True})
+        self.assertEqual(default_stage(), self.stage_lead)
+        waiting.is_converted = False
+        self.assertEqual(default_stage(), waiting)
+        self.assertEqual(self.create_lead().stage_id, waiting)
+        # Flagged converted again: it only takes converted leads.
+        self.env["leads.lead"].search([("stage_id", "=", waiting.id)]).unlink()
+        waiting.write({"is_converted": True, "sequence": 99})
+        self.assertEqual(default_stage(), self.stage_lead)
+        with self.assertRaises(ValidationError):
+            self.create_lead().stage_id = waiting
+
     def test_form_defaults(self):
         with Form(self.env["leads.lead"].with_user(self.manager)) as form:
             self.assertFalse(form.action_status_id)
