@@ -10,7 +10,7 @@ import pytz
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import SQL, email_normalize, plaintext2html
+from odoo.tools import SQL
 
 from .leads_import_csv import (
     CsvDecodeError,
@@ -21,6 +21,7 @@ from .leads_import_csv import (
     iter_lines,
     normalize_label,
 )
+from .leads_text import email_key, text_to_html
 
 _logger = logging.getLogger(__name__)
 
@@ -570,13 +571,19 @@ class LeadsImportJob(models.Model):
             "header": header,
             "columns": columns,
             "mapped": {target for _index, target, _field in columns},
-            "country": self.company_id._leads_phone_country(),
-            "lead_model": self.env["leads.lead"].with_company(self.company_id),
             "stages": by_name("leads.lifecycle.stage"),
             "statuses": by_name("leads.action.status"),
             "channels": by_name("leads.channel", ("code",)),
-            "import_channel": self.env["leads.channel"].sudo()._get_by_code("import"),
-            "default_stage": self.env["leads.lifecycle.stage"]._get_default_stage(),
+            # Ids, not records: read for every row.
+            "company": self.company_id,
+            "company_id": self.company_id.id,
+            "import_channel_id": self.env["leads.channel"]
+            .sudo()
+            ._get_by_code("import")
+            .id,
+            "default_stage_id": self.env["leads.lifecycle.stage"]
+            ._get_default_stage()
+            .id,
             "utm": {},
             "tz": pytz.timezone(self.user_id.tz or "UTC"),
             "seen_phone": {},
@@ -666,7 +673,14 @@ class LeadsImportJob(models.Model):
         }
 
     def _import_find_existing(self, phones, emails):
-        """Open leads of the business with these keys (indexed ``in`` lookups)."""
+        """Open leads of the business with these keys.
+
+        The query names the keys only, so that it is served by their two
+        indexes whatever the planner's statistics (right after a large import
+        they can still describe a small table, and it would then also scan the
+        business's index); the business and the open state are checked here,
+        on the few leads found.
+        """
         if not phones and not emails:
             return {}, {}
         domain = Domain.FALSE
@@ -674,18 +688,21 @@ class LeadsImportJob(models.Model):
             domain |= Domain("phone_sanitized", "in", list(phones))
         if emails:
             domain |= Domain("email_normalized", "in", list(emails))
-        domain &= Domain("company_id", "=", self.company_id.id) & Domain(
-            "converted_date", "=", False
-        )
         # sudo: a lead of the business the user cannot see is still a duplicate.
         self.env.flush_all()
         leads = (
             self.env["leads.lead"]
             .sudo()
-            .search_fetch(domain, ["phone_sanitized", "email_normalized"], order="id")
+            .search_fetch(
+                domain,
+                ["phone_sanitized", "email_normalized", "company_id", "converted_date"],
+                order="id",
+            )
         )
         by_phone, by_email = {}, {}
         for lead in leads:
+            if lead.company_id != self.company_id or lead.converted_date:
+                continue
             if lead.phone_sanitized:
                 by_phone.setdefault(lead.phone_sanitized, lead.id)
             if lead.email_normalized:
@@ -744,9 +761,12 @@ class LeadsImportJob(models.Model):
         """Create leads whose ``phone_sanitized`` and ``email_normalized`` are given.
 
         The row check already formatted the phone (E.164, the business's country,
-        as the compute does) and normalised the email.
+        as the compute does) and normalised the email; the notes are escaped
+        text in the sanitiser's normal form (text_to_html). A batch goes
+        through COPY, a single row (the retry of a failed batch) through
+        create().
         """
-        return Lead._create_normalized(vals_list)
+        return Lead._leads_copy_create(vals_list, escaped_html=("description",))
 
     def _import_register(self, run, entry, lead_id):
         for key, seen in ((entry[3], run["seen_phone"]), (entry[4], run["seen_email"])):
@@ -819,9 +839,7 @@ class LeadsImportJob(models.Model):
             )
         phone = email = False
         if vals.get("phone"):
-            phone = run["lead_model"]._phone_format(
-                number=vals["phone"], country=run["country"]
-            )
+            phone = run["company"]._leads_phone_key(vals["phone"])
             if not phone:
                 raise RowError(
                     self.env._(
@@ -831,7 +849,7 @@ class LeadsImportJob(models.Model):
         if vals.get("email"):
             # strict: exactly one address. It then equals the non-strict value
             # the email_normalized compute stores.
-            email = email_normalize(vals["email"])
+            email = email_key(vals["email"])
             if not email:
                 raise RowError(
                     self.env._(
@@ -844,9 +862,9 @@ class LeadsImportJob(models.Model):
             )
         vals["phone_sanitized"] = phone
         vals["email_normalized"] = email
-        vals.setdefault("channel_id", run["import_channel"].id)
-        vals.setdefault("stage_id", run["default_stage"].id)
-        vals["company_id"] = self.company_id.id
+        vals.setdefault("channel_id", run["import_channel_id"])
+        vals.setdefault("stage_id", run["default_stage_id"])
+        vals["company_id"] = run["company_id"]
         return vals, phone, email
 
     def _import_custom_limit(self, field):
@@ -892,7 +910,7 @@ class LeadsImportJob(models.Model):
         if fname in ("source_id", "medium_id", "campaign_id"):
             return self._import_utm(run, field.comodel_name, raw)
         if fname == "description":
-            return plaintext2html(raw)
+            return text_to_html(raw)
         if fname in STANDARD_TARGETS:
             return raw
         return self._import_convert_custom(run, field, raw, column)

@@ -1,4 +1,6 @@
 import ast
+import io
+import json
 
 from markupsafe import Markup
 
@@ -6,6 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.orm.domains import DomainAnd, DomainCondition
+from odoo.tools import SQL
 
 from .leads_text import neutralize_cell, neutralize_formula
 
@@ -33,6 +36,23 @@ CONVERSION_TRIGGERS = [
     ("membership", "Membership purchased"),
     ("transaction", "Transaction completed"),
 ]
+
+
+def _copy_cell(value):
+    """A value in PostgreSQL COPY's text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if hasattr(value, "adapted"):  # psycopg2 Json: translated and json fields
+        value = json.dumps(value.adapted)
+    return (
+        str(value)
+        .replace("\\", "\\\\")
+        .replace("\t", "\\t")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+    )
 
 
 class LeadsLead(models.Model):
@@ -443,6 +463,11 @@ class LeadsLead(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        return super().create(self._leads_prepare_create(vals_list))
+
+    @api.model
+    def _leads_prepare_create(self, vals_list):
+        """The rules of a new lead (create() and the import's COPY)."""
         # Adding needs the Leads section (view working or all), not only the
         # ACL of the Add group; checked before anything is prepared.
         self._leads_check_group(
@@ -455,7 +480,7 @@ class LeadsLead(models.Model):
             self._check_protected_vals(vals)
         vals_list = [self._prepare_create_vals(dict(vals)) for vals in vals_list]
         self._check_leads_enabled(vals_list)
-        return super().create(vals_list)
+        return vals_list
 
     def _prepare_create_vals(self, vals):
         self._check_company_set(vals)
@@ -568,11 +593,107 @@ class LeadsLead(models.Model):
         country, non-strict normal form): they are written with the lead
         instead of being computed again and updated row by row (imports and
         webhooks; an RPC create always computes them)."""
-        leads = self.create(vals_list)
+        Lead = self
+        if len(vals_list) > 1:
+            # Defaults depend on the user, business and context, never on the
+            # row: a batch (an import) computes them once, not once per lead.
+            Lead = self.with_context(
+                leads_batch_defaults=self._add_missing_default_values({})
+            )
+        leads = Lead.create(vals_list).with_env(self.env)
         for fname in ("phone_sanitized", "email_normalized"):
             if all(fname in vals for vals in vals_list):
                 self.env.remove_to_compute(self._fields[fname], leads)
         return leads
+
+    @api.model
+    def _leads_copy_supported(self):
+        """Whether create() is this module's own: another module extending
+        create() (or _create) must see every lead, so imports then use it."""
+        cls = type(self)
+        return cls.create is LeadsLead.create and cls._create is models.Model._create
+
+    @api.model
+    def _leads_copy_create(self, vals_list, escaped_html=()):
+        """Create many leads with PostgreSQL COPY: create() for large imports.
+
+        The rows hold what create() would insert: this module's rules
+        (_leads_prepare_create), the defaults (computed once) and each value
+        converted by its field. Then the ORM does what create() does after its
+        INSERT: stored computed fields are marked to compute (the
+        ``phone_sanitized`` and ``email_normalized`` given are kept, see
+        _create_normalized), dependents are notified, constraints and business
+        consistency are checked. The html fields named in ``escaped_html``
+        hold plain text already in the sanitiser's normal form (text_to_html),
+        which sanitising would not change; other html fields are sanitised.
+
+        Falls back to create() for a single row, when another module extends
+        create(), or when a value is not a plain column.
+        """
+        if len(vals_list) < 2 or not self._leads_copy_supported():
+            return self._create_normalized(vals_list)
+        defaults = self._add_missing_default_values({})
+        rows = [{**defaults, **vals} for vals in self._leads_prepare_create(vals_list)]
+        names = sorted(
+            {name for row in rows for name in row}.difference(models.LOG_ACCESS_COLUMNS)
+        )
+        columns = [self._fields[name] for name in names]
+        if any(not field.column_type for field in columns):
+            return self._create_normalized(vals_list)
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
+                "FROM generate_series(1, %s)",
+                self._table,
+                len(rows),
+            )
+        )
+        ids = [row[0] for row in cr.fetchall()]
+        now, uid = cr.now(), self.env.uid
+        data = io.StringIO()
+        for id_, row in zip(ids, rows, strict=True):
+            cells = [id_, uid, now, uid, now]
+            for field in columns:
+                value = row.get(field.name)
+                if field.name not in row:
+                    value = None
+                elif field.type == "html" and field.name in escaped_html:
+                    value = value or None
+                else:
+                    value = field.convert_to_column_insert(value, self, row)
+                cells.append(value)
+            data.write("\t".join(map(_copy_cell, cells)) + "\n")
+        data.seek(0)
+        cr.copy_expert(
+            SQL(
+                "COPY %s (%s) FROM STDIN",
+                SQL.identifier(self._table),
+                SQL(", ").join(
+                    SQL.identifier(name)
+                    for name in ("id", *models.LOG_ACCESS_COLUMNS, *names)
+                ),
+            ).code,
+            data,
+        )
+        records = self.browse(ids)
+        given = [field for field in columns if field.compute]
+        with self.env.protecting(given, records):
+            records.modified(self._fields, create=True)
+        records._validate_fields(names)
+        if self._check_company_auto:
+            records._check_company()
+        records.check_access("create")
+        return records
+
+    @api.model
+    def _add_missing_default_values(self, values):
+        defaults = self.env.context.get("leads_batch_defaults")
+        if defaults is None:
+            return super()._add_missing_default_values(values)
+        # Leads have no _inherits parent nor properties field, whose defaults
+        # would depend on the values.
+        return {**defaults, **values}
 
     @api.model
     def _create_from_webhook(self, company, channel_code, data, phone_key, email_key):

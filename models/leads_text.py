@@ -4,12 +4,22 @@ Lead names and notes come from anonymous webhooks and files, and end up in
 spreadsheets through exports.
 """
 
+import html
 import re
+
+from markupsafe import Markup
+
+from odoo.tools import email_normalize, html_sanitize
 
 # A spreadsheet runs a cell starting with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 PHONE_CHARS = re.compile(r"^[\d\s+()\-./]+$")
 MIN_PHONE_DIGITS = 3
+# A plain address (dot-atom local part, dotted domain), which Odoo's address
+# parser returns unchanged.
+_PLAIN_EMAIL = re.compile(
+    r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+\Z"
+)
 
 
 def is_phone_number(value):
@@ -17,6 +27,17 @@ def is_phone_number(value):
     return bool(PHONE_CHARS.match(value)) and (
         sum(ch.isdigit() for ch in value) >= MIN_PHONE_DIGITS
     )
+
+
+def email_key(value):
+    """``email_normalize(value)``: one address, lower-cased; False otherwise.
+
+    A plain address is lower-cased directly: the address parser behind
+    email_normalize costs more than the rest of an imported row.
+    """
+    if _PLAIN_EMAIL.match(value):
+        return value.lower()
+    return email_normalize(value)
 
 
 def neutralize_formula(value):
@@ -36,3 +57,29 @@ def neutralize_cell(value):
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+# Dropped by the html parser of the sanitiser.
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_LINE_BREAKS = re.compile(r"\r\n|\r|\n")
+_SIGNATURE = re.compile(r"--(?:\s|&nbsp;)?<br>")
+_PARAGRAPH_BREAKS = re.compile(r"(?:<br>\s*){2,}")
+
+
+def text_to_html(text):
+    """Plain text (a CSV cell) as html already in the sanitiser's normal form.
+
+    As Odoo's ``plaintext2html`` (escaped text, a line break per line, a
+    paragraph per blank line) without turning URLs into links, and written
+    the way ``html_sanitize`` writes it (``<br>``, quotes left as they are),
+    so that sanitising it changes nothing.
+    """
+    text = html.escape(_CONTROL_CHARS.sub("", text), quote=False)
+    text = _LINE_BREAKS.sub("<br>", text).replace("\xa0", "&nbsp;")
+    paragraphs = _PARAGRAPH_BREAKS.split(text)
+    result = Markup("".join(f"<p>{paragraph}</p>" for paragraph in paragraphs))
+    if any(_SIGNATURE.match(paragraph) for paragraph in paragraphs):
+        # The sanitiser tags a "--" line as an email signature (quote): the
+        # few notes with one are sanitised, so that they are stored alike.
+        return Markup(html_sanitize(result))
+    return result
