@@ -9,7 +9,7 @@ Creates a scratch database from the template database of scripts/test.sh (run
 phone, email, stage, notes) of each size with:
 
 - ``wizard``: the import wizard's engine (``leads.import.job``), the background
-  path that large files take: batches of 1000, a commit after each batch;
+  path that large files take: batches of 2000, a commit after each batch;
 - ``base_import crm.lead``: ``base_import.import.execute_import`` on Odoo's own
   lead model, as the administrator, the way the web client calls it (chunks of
   2000 rows, tracking disabled, one commit per chunk). This is the reference of

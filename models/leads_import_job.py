@@ -9,8 +9,7 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.fields import Domain
-from odoo.tools import SQL
+from odoo.tools import SQL, split_every
 
 from .leads_import_csv import (
     CsvDecodeError,
@@ -22,6 +21,7 @@ from .leads_import_csv import (
     normalize_label,
 )
 from .leads_text import email_key, text_to_html
+from .res_company import leads_phone_key
 
 _logger = logging.getLogger(__name__)
 
@@ -36,7 +36,9 @@ MAX_ROWS = 200_000
 MAX_COLUMNS = 200
 MAX_CELL = 100_000
 BACKGROUND_THRESHOLD = 5000
-BATCH_SIZE = 1000
+BATCH_SIZE = 2000
+# Keys per duplicate lookup: PostgreSQL plans longer IN lists as table scans.
+LOOKUP_CHUNK = 1000
 
 # Fields a CSV column can fill, with their length limit (characters).
 STANDARD_TARGETS = {
@@ -575,7 +577,7 @@ class LeadsImportJob(models.Model):
             "statuses": by_name("leads.action.status"),
             "channels": by_name("leads.channel", ("code",)),
             # Ids, not records: read for every row.
-            "company": self.company_id,
+            "phone_region": self.company_id._leads_phone_region()[1:],
             "company_id": self.company_id.id,
             "import_channel_id": self.env["leads.channel"]
             .sudo()
@@ -675,38 +677,29 @@ class LeadsImportJob(models.Model):
     def _import_find_existing(self, phones, emails):
         """Open leads of the business with these keys.
 
-        The query names the keys only, so that it is served by their two
-        indexes whatever the planner's statistics (right after a large import
-        they can still describe a small table, and it would then also scan the
-        business's index); the business and the open state are checked here,
-        on the few leads found.
+        Each query names one key of at most LOOKUP_CHUNK values, so that it is
+        served by that key's index whatever the planner's statistics (with more
+        values, or right after a large import when they still describe a small
+        table, it would scan the table or the business's index instead); the
+        business and the open state are checked here, on the few leads found.
         """
-        if not phones and not emails:
-            return {}, {}
-        domain = Domain.FALSE
-        if phones:
-            domain |= Domain("phone_sanitized", "in", list(phones))
-        if emails:
-            domain |= Domain("email_normalized", "in", list(emails))
         # sudo: a lead of the business the user cannot see is still a duplicate.
+        Lead = self.env["leads.lead"].sudo()
         self.env.flush_all()
-        leads = (
-            self.env["leads.lead"]
-            .sudo()
-            .search_fetch(
-                domain,
-                ["phone_sanitized", "email_normalized", "company_id", "converted_date"],
-                order="id",
-            )
-        )
         by_phone, by_email = {}, {}
-        for lead in leads:
-            if lead.company_id != self.company_id or lead.converted_date:
-                continue
-            if lead.phone_sanitized:
-                by_phone.setdefault(lead.phone_sanitized, lead.id)
-            if lead.email_normalized:
-                by_email.setdefault(lead.email_normalized, lead.id)
+        for fname, keys, found in (
+            ("phone_sanitized", phones, by_phone),
+            ("email_normalized", emails, by_email),
+        ):
+            for chunk in split_every(LOOKUP_CHUNK, sorted(keys), list):
+                leads = Lead.search_fetch(
+                    [(fname, "in", chunk)],
+                    [fname, "company_id", "converted_date"],
+                    order="id",
+                )
+                for lead in leads:
+                    if lead.company_id == self.company_id and not lead.converted_date:
+                        found.setdefault(lead[fname], lead.id)
         return by_phone, by_email
 
     def _import_lead_model(self):
@@ -839,7 +832,7 @@ class LeadsImportJob(models.Model):
             )
         phone = email = False
         if vals.get("phone"):
-            phone = run["company"]._leads_phone_key(vals["phone"])
+            phone = leads_phone_key(vals["phone"], *run["phone_region"])
             if not phone:
                 raise RowError(
                     self.env._(

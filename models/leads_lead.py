@@ -38,21 +38,20 @@ CONVERSION_TRIGGERS = [
 ]
 
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
 def _copy_cell(value):
     """A value in PostgreSQL COPY's text format."""
     if value is None:
         return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
     if hasattr(value, "adapted"):  # psycopg2 Json: translated and json fields
         value = json.dumps(value.adapted)
-    return (
-        str(value)
-        .replace("\\", "\\\\")
-        .replace("\t", "\\t")
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
-    )
+    return str(value).translate(_COPY_ESCAPES)
 
 
 class LeadsLead(models.Model):
@@ -651,19 +650,34 @@ class LeadsLead(models.Model):
         )
         ids = [row[0] for row in cr.fetchall()]
         now, uid = cr.now(), self.env.uid
+        log_cells = "\t".join(map(_copy_cell, (uid, now, uid, now)))
+        # Ids and flags repeat from row to row (stage, channel, business,
+        # defaults): converted once each.
+        repeated = {}
         data = io.StringIO()
         for id_, row in zip(ids, rows, strict=True):
-            cells = [id_, uid, now, uid, now]
+            cells = [str(id_), log_cells]
             for field in columns:
-                value = row.get(field.name)
-                if field.name not in row:
-                    value = None
-                elif field.type == "html" and field.name in escaped_html:
-                    value = value or None
+                name = field.name
+                if name not in row:
+                    cells.append("\\N")
+                    continue
+                value = row[name]
+                if field.type == "html" and name in escaped_html:
+                    cells.append(_copy_cell(value or None))
+                elif field.type in ("many2one", "boolean", "integer"):
+                    key = (name, value)
+                    if key not in repeated:
+                        repeated[key] = _copy_cell(
+                            field.convert_to_column_insert(value, self, row)
+                        )
+                    cells.append(repeated[key])
                 else:
-                    value = field.convert_to_column_insert(value, self, row)
-                cells.append(value)
-            data.write("\t".join(map(_copy_cell, cells)) + "\n")
+                    cells.append(
+                        _copy_cell(field.convert_to_column_insert(value, self, row))
+                    )
+            data.write("\t".join(cells))
+            data.write("\n")
         data.seek(0)
         cr.copy_expert(
             SQL(
@@ -681,8 +695,15 @@ class LeadsLead(models.Model):
         with self.env.protecting(given, records):
             records.modified(self._fields, create=True)
         records._validate_fields(names)
-        if self._check_company_auto:
-            records._check_company()
+        # The fields left out are empty, consistent with any business.
+        if self._check_company_auto and (
+            checked := [
+                name
+                for name in names
+                if getattr(self._fields[name], "check_company", False)
+            ]
+        ):
+            records._check_company(checked)
         records.check_access("create")
         return records
 

@@ -11,6 +11,23 @@ from odoo.addons.phone_validation.tools import phone_validation
 WEBHOOK_SECRET_GRACE = timedelta(hours=24)
 
 
+def leads_phone_key(number, country_code, country_phone_code):
+    """E.164 form of ``number`` in the region of ``country_code``, as Odoo's
+    ``_phone_format`` computes it; False when it has none."""
+    if not number:
+        return False
+    try:
+        return phone_validation.phone_format(
+            number,
+            country_code,
+            country_phone_code,
+            force_format="E164",
+            raise_exception=True,
+        )
+    except UserError:
+        return False
+
+
 def _new_webhook_secret():
     return secrets.token_urlsafe(32)
 
@@ -101,15 +118,8 @@ class ResCompany(models.Model):
         (``_phone_format``), without reading a record per number. False when
         ``number`` has no E.164 form.
         """
-        if not number:
-            return False
         _country_id, code, phone_code = self._leads_phone_region()
-        try:
-            return phone_validation.phone_format(
-                number, code, phone_code, force_format="E164", raise_exception=True
-            )
-        except UserError:
-            return False
+        return leads_phone_key(number, code, phone_code)
 
     def _leads_webhook_previous_expiry(self):
         """Until when the previous secret is accepted, or False once expired."""

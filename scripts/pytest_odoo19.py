@@ -8,7 +8,9 @@ Loaded with ``-p pytest_odoo19`` (scripts/ on PYTHONPATH); Odoo never imports it
   HTTP server replaces it.
 * Odoo skips browser tests silently when Chromium or websocket-client is
   missing; a green run without them would prove nothing, so any skipped test
-  fails the run.
+  fails the run, with the skip reasons listed.
+* Odoo gives Chromium 10 s to open its DevTools port before skipping the
+  test; a busy 2-core machine sometimes needs more, so it gets 60 s.
 """
 
 import importlib
@@ -25,6 +27,8 @@ for _name in (
     "odoo.modules.registry",
 ):
     importlib.import_module(_name)
+
+importlib.import_module("odoo.tests.common").CHECK_BROWSER_ITERATIONS = 600
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -48,6 +52,8 @@ def pytest_sessionfinish(session, exitstatus):
             "websocket-client in the virtualenv?); failing the run.",
             red=True,
         )
+        for report in skipped:
+            reporter.write_line(f"  skipped: {report.nodeid}: {report.longrepr}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 

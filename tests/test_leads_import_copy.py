@@ -1,0 +1,198 @@
+"""The import's COPY path (leads.lead._leads_copy_create) stores what create()
+stores."""
+
+import random
+from unittest.mock import patch
+
+from odoo import api
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import tagged
+from odoo.tools import email_normalize, mute_logger
+
+from odoo.addons.leads_management.models.leads_text import email_key, text_to_html
+
+from .common import LeadsCommon
+
+# Columns that differ between two leads created from the same values.
+VOLATILE = {"id", "create_date", "write_date"}
+
+TRICKY_TEXTS = [
+    'Said "hi"\nthen left',
+    "a & b < c > d 'q'",
+    "line1\n\nline2\n\n\nline3",
+    "http://x.example/?a=1&b=2 www.y.example",
+    "<script>alert(1)</script><img src=x onerror=alert(1)>",
+    "  spaced  \ttab",
+    "\xa0nbsp\xa0",
+    "--\nSignature",
+    "-- \nSignature",
+    "a\r\nb\rc",
+    "=SUM(A1)",
+    "\x0bvertical\x0cfeed\x1b",
+    "emoji 🐶 ünïcode — ✓",
+    "\n\n\n",
+    "&amp; &#34; &lt; already escaped",
+    "<!-- comment --> ]]>",
+]
+
+
+@tagged("post_install", "-at_install")
+class TestLeadsImportCopy(LeadsCommon):
+    def _copy_env(self, user=None):
+        user = user or self.manager
+        return (
+            self.env["leads.lead"]
+            .with_user(user)
+            .with_company(self.company_a)
+            .sudo()
+            .with_context(
+                tracking_disable=True, mail_create_nolog=True, mail_notrack=True
+            )
+        )
+
+    def _vals(self, index, **extra):
+        phone = f"+1 415 555 {index:04d}"
+        return {
+            "name": f"Copy {index}",
+            "phone": phone,
+            "email": f"copy{index}@example.com",
+            "phone_sanitized": f"+1415555{index:04d}",
+            "email_normalized": f"copy{index}@example.com",
+            "description": text_to_html(f"Row {index}\nnotes & <more>"),
+            "company_id": self.company_a.id,
+            **extra,
+        }
+
+    def _stored(self, lead):
+        """Every stored column of ``lead`` as read from the database."""
+        lead.invalidate_recordset()
+        names = [
+            name
+            for name, field in lead._fields.items()
+            if field.store and field.column_type and name not in VOLATILE
+        ]
+        values = lead.read(names)[0]
+        del values["id"]
+        return values
+
+    def test_copy_stores_what_create_stores(self):
+        # A custom field with a default, a computed stored one.
+        self.create_manual_field("x_size", "Size", "char")
+        self.create_manual_field(
+            "x_shout",
+            "Shout",
+            "char",
+            store=True,
+            readonly=True,
+            depends="name",
+            compute="for lead in self:\n    lead['x_shout'] = lead.name.upper()",
+        )
+        self.env["ir.default"].set("leads.lead", "x_size", "Medium")
+        Lead = self._copy_env()
+        copied = Lead._leads_copy_create(
+            [self._vals(1), self._vals(2, name="  Padded  ")],
+            escaped_html=("description",),
+        )
+        created = Lead._create_normalized(
+            [self._vals(1), self._vals(2, name="  Padded  ")]
+        )
+        self.maxDiff = None
+        self.assertEqual(len(copied), 2)
+        for copy, create in zip(copied, created, strict=True):
+            self.assertEqual(self._stored(copy), self._stored(create))
+        first = copied[0]
+        self.assertEqual(first.x_size, "Medium", "defaults apply")
+        self.assertEqual(first.x_shout, "COPY 1", "stored computes run")
+        self.assertEqual(copied[1].name, "Padded", "create()'s rules apply")
+        self.assertEqual(first.stage_id, self.stage_lead)
+        self.assertEqual(first.create_uid, self.manager)
+        self.assertEqual(first.phone_sanitized, "+14155550001")
+        # The new leads are found like any other (no stale cache).
+        self.assertEqual(
+            self.env["leads.lead"].search(
+                [("phone_sanitized", "=", "+14155550002"), ("name", "=", "Padded")]
+            ),
+            copied[1] | created[1],
+        )
+
+    def test_copy_checks_constraints_and_rules(self):
+        Lead = self._copy_env()
+        no_contact = self._vals(3, phone=False, email=False)
+        no_contact.update(phone_sanitized=False, email_normalized=False)
+        with self.assertRaises(ValidationError), self.env.cr.savepoint():
+            Lead._leads_copy_create([self._vals(4), no_contact])
+        self.assertFalse(
+            self.env["leads.lead"].search([("phone_sanitized", "=", "+14155550004")]),
+            "the batch is written entirely or not at all",
+        )
+        # A user from another business as assigned staff: refused as by create().
+        outsider = self.make_user("copy_outsider", "view_working", self.company_b)
+        with self.assertRaises(UserError), self.env.cr.savepoint():
+            Lead._leads_copy_create([self._vals(5, user_id=outsider.id), self._vals(6)])
+        # Without sudo, the user's rules apply as in create(): Leads
+        # Management off for the business refuses the batch.
+        self.company_a.leads_management_enabled = False
+        as_manager = self.env["leads.lead"].with_user(self.manager)
+        with self.assertRaisesRegex(UserError, "turned off"):
+            as_manager.with_company(self.company_a)._leads_copy_create(
+                [self._vals(7), self._vals(8)]
+            )
+
+    def test_copy_falls_back_to_extended_create(self):
+        """A module extending create() sees every imported lead."""
+        Lead = self._copy_env()
+        calls = []
+        create = type(Lead).create
+
+        @api.model_create_multi
+        def extended_create(self, vals_list):
+            calls.append(len(vals_list))
+            return create(self, vals_list)
+
+        self.assertTrue(Lead._leads_copy_supported())
+        with patch.object(type(Lead), "create", extended_create):
+            self.assertFalse(Lead._leads_copy_supported())
+            leads = Lead._leads_copy_create([self._vals(9), self._vals(10)])
+        self.assertEqual(calls, [2])
+        self.assertEqual(len(leads), 2)
+
+    def test_notes_html_is_already_sanitised(self):
+        """What the COPY path stores without the sanitiser is what the
+        sanitiser would store (the description field's own conversion)."""
+        field = self.env["leads.lead"]._fields["description"]
+        record = self.env["leads.lead"]
+        rnd = random.Random(42)
+        alphabet = "ab <>&\"'\n\r\t\xa0/=;#!-é🐶\x0b\x0c\x7f\u2028\ufeff\xad"
+        texts = TRICKY_TEXTS + [
+            "".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 40)))
+            for _ in range(1500)
+        ]
+        for text in texts:
+            html = text_to_html(text)
+            self.assertEqual(
+                field.convert_to_column_insert(html, record), html, repr(text)
+            )
+        self.assertEqual(
+            text_to_html("<b>x</b>\n\ny"), "<p>&lt;b&gt;x&lt;/b&gt;</p><p>y</p>"
+        )
+
+    @mute_logger("odoo.tools.mail")
+    def test_email_key_is_email_normalize(self):
+        rnd = random.Random(7)
+        samples = [
+            "A.B+tag@Example.COM",
+            "a..b@x.example",
+            ".a@x.example",
+            "a@x",
+            "a@-x.example",
+            "Name <a@b.example>",
+            "a@b.example, c@d.example",
+            "a b@c.example",
+            "élodie@x.example",
+            "a@b.example.",
+        ] + [
+            "".join(rnd.choice("aZ09_%+-.@ <>,") for _ in range(rnd.randint(3, 16)))
+            for _ in range(20000)
+        ]
+        for sample in samples:
+            self.assertEqual(email_key(sample), email_normalize(sample), sample)
