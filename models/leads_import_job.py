@@ -333,7 +333,14 @@ class LeadsImportJob(models.Model):
                 order="id",
             )
         )
-        return [f.name for f in fields_data if f.name in Lead._fields]
+        # Computed and related fields are never imported: their value is the
+        # computation's.
+        return [
+            f.name
+            for f in fields_data
+            if f.name in Lead._fields
+            and not (Lead._fields[f.name].compute or Lead._fields[f.name].related)
+        ]
 
     @api.model
     def _import_target_fields(self):

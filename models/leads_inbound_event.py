@@ -465,6 +465,11 @@ class LeadsInboundEvent(models.Model):
         try:
             with self.env.cr.savepoint():
                 result, lead, partner = self._dispatch(company, data)
+                # Computed now, in this business as the webhook user: the
+                # request's own environment (no user, no business) would
+                # otherwise compute them at commit (a new client's phone key
+                # takes the business's country).
+                self.env.flush_all()
         except RETRYABLE_ERRORS:
             raise
         except psycopg2.errors.UniqueViolation as exc:

@@ -10,6 +10,8 @@ from odoo.fields import Domain
 from odoo.orm.domains import DomainAnd, DomainCondition
 from odoo.tools import SQL
 
+from odoo.addons.mail.models.mail_thread import MailThread
+
 from .leads_text import neutralize_cell, neutralize_formula
 
 GROUP_CONTACT = "leads_management.group_lead_view_contact"
@@ -38,6 +40,21 @@ CONVERSION_TRIGGERS = [
 ]
 
 
+# Field types _leads_copy_create writes (their column values are text,
+# numbers, flags, dates or json).
+COPY_TYPES = {
+    "boolean",
+    "char",
+    "date",
+    "datetime",
+    "float",
+    "html",
+    "integer",
+    "many2one",
+    "monetary",
+    "selection",
+    "text",
+}
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -402,9 +419,10 @@ class LeadsLead(models.Model):
 
     @api.constrains("stage_id", "converted_date")
     def _check_converted_stage(self):
-        converted_stages = self.env["leads.lifecycle.stage"]._leads_stage_ids()[1]
         for lead in self:
-            in_converted_stage = lead.stage_id.id in converted_stages
+            # Read from the database, not the stage cache: the rule must hold
+            # even while another transaction changes the stages.
+            in_converted_stage = lead.stage_id.is_converted
             if in_converted_stage and not lead.converted_date:
                 raise ValidationError(
                     self.env._(
@@ -607,10 +625,22 @@ class LeadsLead(models.Model):
 
     @api.model
     def _leads_copy_supported(self):
-        """Whether create() is this module's own: another module extending
-        create() (or _create) must see every lead, so imports then use it."""
-        cls = type(self)
-        return cls.create is LeadsLead.create and cls._create is models.Model._create
+        """Whether the create() chain of leads is the one _leads_copy_create
+        reproduces: this module's, mail.thread's and the ORM's. A module that
+        extends it must see every lead, so imports then go through create()."""
+        known = {
+            LeadsLead.create,
+            MailThread.create,
+            models.BaseModel.create,
+            models.BaseModel._create,
+            models.BaseModel._prepare_create_values,
+        }
+        return all(
+            vars(cls)[name] in known
+            for cls in type(self).__mro__
+            for name in ("create", "_create", "_prepare_create_values")
+            if name in vars(cls)
+        )
 
     @api.model
     def _leads_copy_create(self, vals_list, escaped_html=()):
@@ -626,18 +656,28 @@ class LeadsLead(models.Model):
         hold plain text already in the sanitiser's normal form (text_to_html),
         which sanitising would not change; other html fields are sanitised.
 
-        Falls back to create() for a single row, when another module extends
-        create(), or when a value is not a plain column.
+        For the import only, which checked the user's rights: in sudo, with
+        tracking disabled (no creation message, no follower). Falls back to
+        create() otherwise, for a single row, when another module extends
+        create(), or when a value is not a plain column of a known type.
         """
-        if len(vals_list) < 2 or not self._leads_copy_supported():
+        if (
+            len(vals_list) < 2
+            or not (self.env.su and self.env.context.get("tracking_disable"))
+            or not self._leads_copy_supported()
+        ):
             return self._create_normalized(vals_list)
+        given = self._leads_prepare_create(vals_list)
         defaults = self._add_missing_default_values({})
-        rows = [{**defaults, **vals} for vals in self._leads_prepare_create(vals_list)]
+        rows = [{**defaults, **vals} for vals in given]
         names = sorted(
             {name for row in rows for name in row}.difference(models.LOG_ACCESS_COLUMNS)
         )
         columns = [self._fields[name] for name in names]
-        if any(not field.column_type for field in columns):
+        if any(
+            not field.column_type or field.type not in COPY_TYPES or name == "id"
+            for name, field in zip(names, columns, strict=True)
+        ):
             return self._create_normalized(vals_list)
         cr = self.env.cr
         cr.execute(
@@ -655,7 +695,7 @@ class LeadsLead(models.Model):
         # defaults): converted once each.
         repeated = {}
         data = io.StringIO()
-        for id_, row in zip(ids, rows, strict=True):
+        for id_, row, vals in zip(ids, rows, given, strict=True):
             cells = [str(id_), log_cells]
             for field in columns:
                 name = field.name
@@ -663,7 +703,8 @@ class LeadsLead(models.Model):
                     cells.append("\\N")
                     continue
                 value = row[name]
-                if field.type == "html" and name in escaped_html:
+                if field.type == "html" and name in escaped_html and name in vals:
+                    # The caller's escaped text; a default is sanitised below.
                     cells.append(_copy_cell(value or None))
                 elif field.type in ("many2one", "boolean", "integer"):
                     key = (name, value)
@@ -691,8 +732,22 @@ class LeadsLead(models.Model):
             data,
         )
         records = self.browse(ids)
-        given = [field for field in columns if field.compute]
-        with self.env.protecting(given, records):
+        # The computed values kept as given: those create() keeps (editable or
+        # precomputed fields), and the keys _create_normalized keeps.
+        protected = [
+            field
+            for field in columns
+            if field.compute
+            and (
+                not field.readonly
+                or field.precompute
+                or (
+                    field.name in ("phone_sanitized", "email_normalized")
+                    and all(field.name in vals for vals in given)
+                )
+            )
+        ]
+        with self.env.protecting(protected, records):
             records.modified(self._fields, create=True)
         records._validate_fields(names)
         # The fields left out are empty, consistent with any business.

@@ -60,7 +60,7 @@ def neutralize_cell(value):
 
 
 # Dropped by the html parser of the sanitiser.
-_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _LINE_BREAKS = re.compile(r"\r\n|\r|\n")
 _SIGNATURE = re.compile(r"--(?:\s|&nbsp;)?<br>")
 _PARAGRAPH_BREAKS = re.compile(r"(?:<br>\s*){2,}")
@@ -80,6 +80,7 @@ def text_to_html(text):
     result = Markup("".join(f"<p>{paragraph}</p>" for paragraph in paragraphs))
     if any(_SIGNATURE.match(paragraph) for paragraph in paragraphs):
         # The sanitiser tags a "--" line as an email signature (quote): the
-        # few notes with one are sanitised, so that they are stored alike.
-        return Markup(html_sanitize(result))
+        # few notes with one are sanitised (with the options of an html
+        # field), so that they are stored alike.
+        return Markup(html_sanitize(result, sanitize_attributes=True))
     return result

@@ -20,12 +20,22 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         res = super().write(vals)
+        self._leads_country_changed(vals)
+        return res
+
+    def _update_address(self, vals):
+        # Address sync (a parent's address, a first contact's) writes through
+        # super().write(), not through write() above.
+        res = super()._update_address(vals)
+        self._leads_country_changed(vals)
+        return res
+
+    def _leads_country_changed(self, vals):
+        """A business's address country is its default phone region."""
         if "country_id" in vals and self.env["res.company"].sudo().with_context(
             active_test=False
         ).search_count([("partner_id", "in", self.ids)], limit=1):
-            # A business's address country is its default phone region.
             self.env.registry.clear_cache()  # res.company._leads_phone_region
-        return res
 
     def _compute_lead_count(self):
         counts = dict(

@@ -165,6 +165,23 @@ class TestWebhookBehaviour(WebhookCommon):
             self.Lead.browse(data["lead_id"]).phone_sanitized, "+33612345678"
         )
 
+    def test_new_client_phone_key_in_the_business_country(self):
+        """A client created by a call is matched by the next call: its phone
+        key is computed in the business's country (Belgium here), not in the
+        request's environment, which has no user and no business."""
+        self.company_b.leads_management_enabled = False
+        first = self.assertResult(
+            self.post(self.event(contact={"phone": "0470 12 34 58"}), self.company_b),
+            "client_created",
+        )
+        client = self.env["res.partner"].browse(first["partner_id"])
+        self.assertEqual(client.phone_sanitized, "+32470123458")
+        second = self.assertResult(
+            self.post(self.event(contact={"phone": "0470123458"}), self.company_b),
+            "client_matched",
+        )
+        self.assertEqual(second["partner_id"], client.id)
+
     def test_call_without_name_is_named_after_phone(self):
         data = self.assertResult(
             self.post(self.event(contact={"phone": "415-555-0701"})), "lead_created"

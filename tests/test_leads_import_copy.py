@@ -33,6 +33,9 @@ TRICKY_TEXTS = [
     "\n\n\n",
     "&amp; &#34; &lt; already escaped",
     "<!-- comment --> ]]>",
+    "a\n\n--\nb",
+    "a\n\n-- \nSignature",
+    "a\ufffeb\uffff",
 ]
 
 
@@ -89,13 +92,12 @@ class TestLeadsImportCopy(LeadsCommon):
         )
         self.env["ir.default"].set("leads.lead", "x_size", "Medium")
         Lead = self._copy_env()
+        # A value given for a read-only computed field is computed over.
+        vals_list = [self._vals(1, x_shout="given"), self._vals(2, name="  Padded  ")]
         copied = Lead._leads_copy_create(
-            [self._vals(1), self._vals(2, name="  Padded  ")],
-            escaped_html=("description",),
+            [dict(vals) for vals in vals_list], escaped_html=("description",)
         )
-        created = Lead._create_normalized(
-            [self._vals(1), self._vals(2, name="  Padded  ")]
-        )
+        created = Lead._create_normalized([dict(vals) for vals in vals_list])
         self.maxDiff = None
         self.assertEqual(len(copied), 2)
         for copy, create in zip(copied, created, strict=True):
@@ -129,14 +131,26 @@ class TestLeadsImportCopy(LeadsCommon):
         outsider = self.make_user("copy_outsider", "view_working", self.company_b)
         with self.assertRaises(UserError), self.env.cr.savepoint():
             Lead._leads_copy_create([self._vals(5, user_id=outsider.id), self._vals(6)])
-        # Without sudo, the user's rules apply as in create(): Leads
-        # Management off for the business refuses the batch.
+        # Without sudo (not the import), it is create(), with the user's
+        # rules: Leads Management off for the business refuses the batch.
         self.company_a.leads_management_enabled = False
         as_manager = self.env["leads.lead"].with_user(self.manager)
         with self.assertRaisesRegex(UserError, "turned off"):
             as_manager.with_company(self.company_a)._leads_copy_create(
                 [self._vals(7), self._vals(8)]
             )
+
+    def test_copy_sanitises_html_defaults(self):
+        """Only the caller's escaped notes skip the sanitiser, not a default."""
+        markup = '<p>ok</p><img src="x" onerror="alert(1)">'
+        Lead = self._copy_env().with_context(default_description=markup)
+        vals_list = [self._vals(11), self._vals(12)]
+        for vals in vals_list:
+            del vals["description"]
+        leads = Lead._leads_copy_create(vals_list, escaped_html=("description",))
+        for lead in leads:
+            self.assertIn("ok", lead.description)
+            self.assertNotIn("onerror", lead.description)
 
     def test_copy_falls_back_to_extended_create(self):
         """A module extending create() sees every imported lead."""

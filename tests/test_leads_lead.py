@@ -52,6 +52,22 @@ class TestLeadsLead(LeadsCommon):
         with self.assertRaises(ValidationError):
             self.create_lead().stage_id = waiting
 
+    def test_phone_region_follows_address_sync(self):
+        """The business's cached phone region follows its country, also when
+        Odoo syncs the address from a parent company."""
+        company = self.company_a
+        self.assertEqual(company._leads_phone_key("(415) 555-0100"), "+14155550100")
+        holding = self.env["res.partner"].create(
+            {
+                "name": "Paws Holding",
+                "is_company": True,
+                "country_id": self.env.ref("base.fr").id,
+            }
+        )
+        company.partner_id.write({"parent_id": holding.id, "type": "contact"})
+        self.assertEqual(company.partner_id.country_id, self.env.ref("base.fr"))
+        self.assertEqual(company._leads_phone_key("06 12 34 56 78"), "+33612345678")
+
     def test_form_defaults(self):
         with Form(self.env["leads.lead"].with_user(self.manager)) as form:
             self.assertFalse(form.action_status_id)
