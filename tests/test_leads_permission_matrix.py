@@ -112,39 +112,43 @@ def _call(test, user):
     test.as_user(user).browse(test.lead_a.id).action_call()
 
 
-def _mass_sms(test, user):
-    composer = (
-        test.env["sms.composer"]
+def _composer(test, user, model, values):
+    """A mass composer of ``model`` opened by ``user`` in their businesses."""
+    return (
+        test.env[model]
         .with_user(user)
         .with_context(allowed_company_ids=user.company_ids.ids)
-        .create(
-            {
-                "composition_mode": "mass",
-                "res_model": "leads.lead",
-                "res_ids": repr(test.lead_a.ids),
-                "body": "Matrix promo",
-            }
-        )
+        .create(values)
     )
-    composer.action_send_sms()
+
+
+def _mass_sms(test, user):
+    _composer(
+        test,
+        user,
+        "sms.composer",
+        {
+            "composition_mode": "mass",
+            "res_model": "leads.lead",
+            "res_ids": repr(test.lead_a.ids),
+            "body": "Matrix promo",
+        },
+    ).action_send_sms()
 
 
 def _mass_email(test, user):
-    composer = (
-        test.env["mail.compose.message"]
-        .with_user(user)
-        .with_context(allowed_company_ids=user.company_ids.ids)
-        .create(
-            {
-                "composition_mode": "mass_mail",
-                "model": "leads.lead",
-                "res_ids": test.lead_a.ids,
-                "subject": "Matrix offer",
-                "body": "Hello",
-            }
-        )
-    )
-    composer.action_send_mail()
+    _composer(
+        test,
+        user,
+        "mail.compose.message",
+        {
+            "composition_mode": "mass_mail",
+            "model": "leads.lead",
+            "res_ids": test.lead_a.ids,
+            "subject": "Matrix offer",
+            "body": "Hello",
+        },
+    ).action_send_mail()
 
 
 def _report(test, user):

@@ -37,6 +37,18 @@ class TestWebhookRaces(BaseCase):
             counts[event_id] = counts.get(event_id, 0) + 1
         return {event_id: counts.get(event_id, 0) for event_id in event_ids}
 
+    def same_phone_events(self, prefix, phone, count=8):
+        """``count`` different calls and SMS of one new phone number."""
+        return [
+            {
+                "id": f"{prefix}-{self.run_id}-{i}",
+                "type": "sms.inbound" if i % 2 else "call.inbound",
+                "contact": {"phone": phone},
+                "message": f"message {i}",
+            }
+            for i in range(count)
+        ]
+
     def fire(self, payloads):
         results = live_server.fire_together(
             self.server.webhook, [(payload,) for payload in payloads]
@@ -72,16 +84,7 @@ class TestWebhookRaces(BaseCase):
         )
 
     def test_2_different_events_same_new_phone(self):
-        payloads = [
-            {
-                "id": f"race-phone-{self.run_id}-{i}",
-                "type": "sms.inbound" if i % 2 else "call.inbound",
-                "contact": {"phone": "+1 415 555 0902"},
-                "message": f"message {i}",
-            }
-            for i in range(8)
-        ]
-        answers = self.fire(payloads)
+        answers = self.fire(self.same_phone_events("race-phone", "+1 415 555 0902"))
         results = sorted(a["result"] for a in answers)
         self.assertEqual(results, ["lead_created"] + ["lead_updated"] * 7)
         self.assertEqual(len({a["lead_id"] for a in answers}), 1)
@@ -163,16 +166,7 @@ class TestWebhookRaces(BaseCase):
             self.server.sql,
             "UPDATE res_company SET leads_management_enabled = true WHERE id = 1",
         )
-        payloads = [
-            {
-                "id": f"race-client-{self.run_id}-{i}",
-                "type": "sms.inbound" if i % 2 else "call.inbound",
-                "contact": {"phone": "+1 415 555 0904"},
-                "message": f"hello {i}",
-            }
-            for i in range(8)
-        ]
-        answers = self.fire(payloads)
+        answers = self.fire(self.same_phone_events("race-client", "+1 415 555 0904"))
         results = sorted(a["result"] for a in answers)
         self.assertEqual(results, ["client_created"] + ["client_matched"] * 7)
         self.assertEqual(len({a["partner_id"] for a in answers}), 1)
