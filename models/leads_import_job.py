@@ -37,7 +37,7 @@ MAX_COLUMNS = 200
 MAX_CELL = 100_000
 BACKGROUND_THRESHOLD = 5000
 BATCH_SIZE = 2000
-# Keys per duplicate lookup: PostgreSQL plans longer IN lists as table scans.
+# Keys per duplicate lookup: PostgreSQL plans longer lists as table scans.
 LOOKUP_CHUNK = 1000
 
 # Fields a CSV column can fill, with their length limit (characters).
@@ -430,8 +430,23 @@ class LeadsImportJob(models.Model):
             self.write({"state": "running", "total_rows": read["rows"]})
         else:
             self.total_rows = read["rows"]
-        batch_size = self._import_batch_size()
         reader = csv.reader(iter_lines(read["text"]), delimiter=read["delimiter"])
+        # One batch is read ahead: its phone numbers are formatted while
+        # PostgreSQL stores the current one (see _import_phone_prefetch).
+        batches = self._import_batches(reader, self._import_batch_size())
+        current = next(batches, None)
+        while current:
+            upcoming = next(batches, None)
+            done, batch = current
+            if not self._import_batch(run, batch, done, commit, upcoming):
+                return False
+            current = upcoming
+        self._import_finish(run)
+        return True
+
+    def _import_batches(self, reader, batch_size):
+        """``(rows consumed, [(row number, cells)])`` for the rows after
+        ``next_row``, by batches of ``batch_size``; the header is skipped."""
         done = 0  # data rows consumed, blank ones included
         header_seen = False
         batch = []
@@ -444,16 +459,14 @@ class LeadsImportJob(models.Model):
                 continue
             batch.append((done + 1, cells))
             if len(batch) >= batch_size:
-                if not self._import_batch(run, batch, done, commit):
-                    return False
+                yield done, batch
                 batch = []
-        if batch and not self._import_batch(run, batch, done, commit):
-            return False
-        self._import_finish(run)
-        return True
+        if batch:
+            yield done, batch
 
-    def _import_batch(self, run, batch, done, commit):
-        """Process one batch; returns False when the cron must stop for now."""
+    def _import_batch(self, run, batch, done, commit, upcoming=None):
+        """Process one batch; returns False when the cron must stop for now.
+        ``upcoming`` is the next ``(done, batch)``, if any."""
         if not run["dry_run"]:
             self._import_lock_company()
             # Checked again for every batch: a background job must stop when the
@@ -461,7 +474,11 @@ class LeadsImportJob(models.Model):
             self.env["leads.lead"].with_user(self.user_id)._check_leads_enabled(
                 [{"company_id": self.company_id.id}]
             )
-        self._import_rows(run, batch)
+        self._import_rows(run, batch, upcoming[1] if upcoming else ())
+        if run["created"] and not run["dry_run"] and not run["keys_analyzed"]:
+            self.env.flush_all()
+            self._import_key_statistics()
+            run["keys_analyzed"] = True
         vals = {
             "next_row": done,
             "created_count": self.created_count + run["created"],
@@ -585,6 +602,12 @@ class LeadsImportJob(models.Model):
             "channels": by_name("leads.channel", ("code",)),
             # Ids, not records: read for every row.
             "phone_region": self.company_id._leads_phone_region()[1:],
+            "phone_index": next(
+                (index for index, target, _field in columns if target == "phone"),
+                None,
+            ),
+            "phone_keys": {},  # raw number: E.164 key or False, see prefetch
+            "keys_analyzed": False,
             "company_id": self.company_id.id,
             "import_channel_id": self.env["leads.channel"]
             .sudo()
@@ -604,7 +627,7 @@ class LeadsImportJob(models.Model):
             "fake_id": 0,
         }
 
-    def _import_rows(self, run, batch):
+    def _import_rows(self, run, batch, upcoming=()):
         policy = self.duplicate_policy
         if not run["dry_run"]:
             # Earlier batches are in the database, where the lookup below finds
@@ -613,6 +636,8 @@ class LeadsImportJob(models.Model):
             run["seen_phone"].clear()
             run["seen_email"].clear()
         parsed = self._import_parse_batch(run, batch)
+        # Prefetched keys left unused (the phone of a row with another error).
+        run["phone_keys"].clear()
         if not parsed:
             return
         existing_phone, existing_email = {}, {}
@@ -656,7 +681,9 @@ class LeadsImportJob(models.Model):
                 entry = to_update.setdefault(match, [{}, []])
                 entry[0].update(self._import_update_vals(run, vals))
                 entry[1].append((row_number, cells))
-        self._import_create(run, to_create)
+        self._import_create(
+            run, to_create, meanwhile=self._import_phone_prefetch(run, upcoming)
+        )
         self._import_update(run, to_update)
 
     def _import_parse_batch(self, run, batch):
@@ -685,13 +712,12 @@ class LeadsImportJob(models.Model):
         """Open leads of the business with these keys.
 
         Each query names one key of at most LOOKUP_CHUNK values, so that it is
-        served by that key's index whatever the planner's statistics (with more
-        values, or right after a large import when they still describe a small
-        table, it would scan the table or the business's index instead); the
-        business and the open state are checked here, on the few leads found.
+        served by that key's index (with more values PostgreSQL would rather
+        scan the table, see also _import_key_statistics); the business and the
+        open state are checked here, on the few leads found.
         """
-        # sudo: a lead of the business the user cannot see is still a duplicate.
-        Lead = self.env["leads.lead"].sudo()
+        # In SQL, with no rule: a lead of the business the user cannot see is
+        # still a duplicate. An array (= ANY) is planned faster than an IN list.
         self.env.flush_all()
         by_phone, by_email = {}, {}
         for fname, keys, found in (
@@ -699,15 +725,45 @@ class LeadsImportJob(models.Model):
             ("email_normalized", emails, by_email),
         ):
             for chunk in split_every(LOOKUP_CHUNK, sorted(keys), list):
-                leads = Lead.search_fetch(
-                    [(fname, "in", chunk)],
-                    [fname, "company_id", "converted_date"],
-                    order="id",
+                rows = self.env.execute_query(
+                    SQL(
+                        "SELECT id, %(key)s, company_id, converted_date "
+                        "FROM leads_lead WHERE %(key)s = ANY(%(values)s) ORDER BY id",
+                        key=SQL.identifier(fname),
+                        values=chunk,
+                    )
                 )
-                for lead in leads:
-                    if lead.company_id == self.company_id and not lead.converted_date:
-                        found.setdefault(lead[fname], lead.id)
+                for lead_id, key, company_id, converted_date in rows:
+                    if company_id == self.company_id.id and not converted_date:
+                        found.setdefault(key, lead_id)
         return by_phone, by_email
+
+    def _import_key_statistics(self):
+        """Have PostgreSQL analyse the duplicate keys if it never did.
+
+        Without statistics on a column, it estimates that a lookup of many
+        keys matches most of the table and scans it, batch after batch, which
+        makes a large first import quadratic. Autovacuum analyses a table only
+        after enough changes have been committed; statistics on unique keys
+        stay true as the table grows. Done once per run, after the first
+        batch has been stored (an empty table gets no statistics).
+        """
+        table = self.env["leads.lead"]._table
+        analysed = self.env.execute_query(
+            SQL(
+                "SELECT count(*) FROM pg_stats WHERE schemaname = current_schema() "
+                "AND tablename = %s AND attname IN %s",
+                table,
+                ("phone_sanitized", "email_normalized"),
+            )
+        )[0][0]
+        if analysed < 2:
+            self.env.cr.execute(
+                SQL(
+                    "ANALYZE %s (phone_sanitized, email_normalized)",
+                    SQL.identifier(table),
+                )
+            )
 
     def _import_lead_model(self):
         # sudo keeps the importing user as author (create_uid); the import
@@ -725,7 +781,7 @@ class LeadsImportJob(models.Model):
             )
         )
 
-    def _import_create(self, run, to_create):
+    def _import_create(self, run, to_create, meanwhile=None):
         if not to_create:
             return
         if run["dry_run"]:
@@ -737,7 +793,9 @@ class LeadsImportJob(models.Model):
         Lead = self._import_lead_model()
         try:
             with self.env.cr.savepoint():
-                leads = self._import_create_batch(Lead, [e[2] for e in to_create])
+                leads = self._import_create_batch(
+                    Lead, [e[2] for e in to_create], meanwhile=meanwhile
+                )
         except (UserError, ValidationError, ValueError, psycopg2.Error) as exc:
             _logger.info("Lead import batch failed, retrying row by row: %s", exc)
             leads = None
@@ -757,16 +815,37 @@ class LeadsImportJob(models.Model):
             self._import_register(run, entry, lead.id)
             run["created"] += 1
 
-    def _import_create_batch(self, Lead, vals_list):
+    def _import_create_batch(self, Lead, vals_list, meanwhile=None):
         """Create leads whose ``phone_sanitized`` and ``email_normalized`` are given.
 
         The row check already formatted the phone (E.164, the business's country,
         as the compute does) and normalised the email; the notes are escaped
         text in the sanitiser's normal form (text_to_html). A batch goes
         through COPY, a single row (the retry of a failed batch) through
-        create().
+        create(). ``meanwhile``: see leads.lead._leads_copy_create.
         """
-        return Lead._leads_copy_create(vals_list, escaped_html=("description",))
+        return Lead._leads_copy_create(
+            vals_list, escaped_html=("description",), meanwhile=meanwhile
+        )
+
+    def _import_phone_prefetch(self, run, rows):
+        """Format the phone numbers of ``rows`` (the next batch) into
+        ``run["phone_keys"]``, one number per step.
+
+        Formatting a number is the costliest step of a row, and it needs no
+        database: the COPY of the current batch runs these steps while
+        PostgreSQL stores the rows it was sent, so that both cores work.
+        """
+        index = run["phone_index"]
+        if index is None:
+            return
+        keys = run["phone_keys"]
+        limit = STANDARD_TARGETS["phone"]
+        for _row_number, cells in rows:
+            raw = cells[index].strip() if index < len(cells) else ""
+            if raw and len(raw) <= limit and raw not in keys:
+                keys[raw] = leads_phone_key(raw, *run["phone_region"])
+                yield
 
     def _import_register(self, run, entry, lead_id):
         for key, seen in ((entry[3], run["seen_phone"]), (entry[4], run["seen_email"])):
@@ -839,7 +918,9 @@ class LeadsImportJob(models.Model):
             )
         phone = email = False
         if vals.get("phone"):
-            phone = leads_phone_key(vals["phone"], *run["phone_region"])
+            phone = run["phone_keys"].pop(vals["phone"], None)
+            if phone is None:
+                phone = leads_phone_key(vals["phone"], *run["phone_region"])
             if not phone:
                 raise RowError(
                     self.env._(

@@ -1,6 +1,8 @@
 import ast
 import io
+import itertools
 import json
+import select
 
 from markupsafe import Markup
 
@@ -58,6 +60,9 @@ COPY_TYPES = {
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
+_DONE = object()
+
+
 def _copy_cell(value):
     """A value in PostgreSQL COPY's text format."""
     if value is None:
@@ -69,6 +74,43 @@ def _copy_cell(value):
     if hasattr(value, "adapted"):  # psycopg2 Json: translated and json fields
         value = json.dumps(value.adapted)
     return str(value).translate(_COPY_ESCAPES)
+
+
+class _CopyStream(io.TextIOBase):
+    """The file COPY reads: rows are converted as PostgreSQL asks for them.
+
+    Steps of ``meanwhile`` run while the connection cannot take more data
+    (PostgreSQL is still storing what it received) and, once every row is
+    sent, until it is exhausted: PostgreSQL stores the last rows in the
+    meantime. Both cores work instead of one waiting for the other.
+    """
+
+    def __init__(self, lines, connection, meanwhile=None):
+        self._lines = lines
+        self._socket = connection.fileno()
+        self._meanwhile = meanwhile
+
+    def readable(self):
+        return True
+
+    def _step(self):
+        if self._meanwhile is not None and next(self._meanwhile, _DONE) is _DONE:
+            self._meanwhile = None
+        return self._meanwhile is not None
+
+    def read(self, size=-1):  # pylint: disable=method-required-super  # file API, not ORM
+        while not select.select((), (self._socket,), (), 0)[1] and self._step():
+            pass
+        chunk, length = [], 0
+        for line in self._lines:
+            chunk.append(line)
+            length += len(line)
+            if 0 <= size <= length:
+                break
+        if not chunk:
+            while self._step():
+                pass
+        return "".join(chunk)
 
 
 class LeadsLead(models.Model):
@@ -643,7 +685,7 @@ class LeadsLead(models.Model):
         )
 
     @api.model
-    def _leads_copy_create(self, vals_list, escaped_html=()):
+    def _leads_copy_create(self, vals_list, escaped_html=(), meanwhile=None):
         """Create many leads with PostgreSQL COPY: create() for large imports.
 
         The rows hold what create() would insert: this module's rules
@@ -660,6 +702,10 @@ class LeadsLead(models.Model):
         tracking disabled (no creation message, no follower). Falls back to
         create() otherwise, for a single row, when another module extends
         create(), or when a value is not a plain column of a known type.
+
+        ``meanwhile``: an iterator of steps of work that need no database (the
+        connection is busy with the COPY), advanced while PostgreSQL stores
+        the rows it was sent; what is left of it is the caller's.
         """
         if (
             len(vals_list) < 2
@@ -694,32 +740,33 @@ class LeadsLead(models.Model):
         # Ids and flags repeat from row to row (stage, channel, business,
         # defaults): converted once each.
         repeated = {}
-        data = io.StringIO()
-        for id_, row, vals in zip(ids, rows, given, strict=True):
-            cells = [str(id_), log_cells]
-            for field in columns:
-                name = field.name
-                if name not in row:
-                    cells.append("\\N")
-                    continue
-                value = row[name]
-                if field.type == "html" and name in escaped_html and name in vals:
-                    # The caller's escaped text; a default is sanitised below.
-                    cells.append(_copy_cell(value or None))
-                elif field.type in ("many2one", "boolean", "integer"):
-                    key = (name, value)
-                    if key not in repeated:
-                        repeated[key] = _copy_cell(
-                            field.convert_to_column_insert(value, self, row)
+
+        def lines():
+            for id_, row, vals in zip(ids, rows, given, strict=True):
+                cells = [str(id_), log_cells]
+                for field in columns:
+                    name = field.name
+                    if name not in row:
+                        cells.append("\\N")
+                        continue
+                    value = row[name]
+                    if field.type == "html" and name in escaped_html and name in vals:
+                        # The caller's escaped text; a default is sanitised below.
+                        cells.append(_copy_cell(value or None))
+                    elif field.type in ("many2one", "boolean", "integer"):
+                        key = (name, value)
+                        if key not in repeated:
+                            repeated[key] = _copy_cell(
+                                field.convert_to_column_insert(value, self, row)
+                            )
+                        cells.append(repeated[key])
+                    else:
+                        cells.append(
+                            _copy_cell(field.convert_to_column_insert(value, self, row))
                         )
-                    cells.append(repeated[key])
-                else:
-                    cells.append(
-                        _copy_cell(field.convert_to_column_insert(value, self, row))
-                    )
-            data.write("\t".join(cells))
-            data.write("\n")
-        data.seek(0)
+                yield "\t".join(cells) + "\n"
+
+        data = _CopyStream(lines(), cr.connection, meanwhile)
         cr.copy_expert(
             SQL(
                 "COPY %s (%s) FROM STDIN",
@@ -732,6 +779,7 @@ class LeadsLead(models.Model):
             data,
         )
         records = self.browse(ids)
+        self._leads_copy_cache(records, rows, names)
         # The computed values kept as given: those create() keeps (editable or
         # precomputed fields), and the keys _create_normalized keeps.
         protected = [
@@ -761,6 +809,36 @@ class LeadsLead(models.Model):
             records._check_company(checked)
         records.check_access("create")
         return records
+
+    @api.model
+    def _leads_copy_cache(self, records, rows, names):
+        """Put the rows just copied in cache, as create() does after its
+        INSERT: the constraints and the caller then read them without a query.
+        Like create(), html values are left to be read (and sanitised) from
+        the database and the columns left out are None."""
+        written = set(names)
+        for field in self._fields.values():
+            if not field.store or not field.column_type or field.type == "html":
+                continue
+            if field.name in models.LOG_ACCESS_COLUMNS or field.name == "id":
+                continue
+            if field.name not in written:
+                field._insert_cache(records, itertools.repeat(None))
+                continue
+            converted = {}
+
+            def to_cache(value, field=field, converted=converted):
+                # The same ids and flags repeat from row to row.
+                if not isinstance(value, int | bool):
+                    return field.convert_to_cache(value, records)
+                key = (type(value), value)
+                if key not in converted:
+                    converted[key] = field.convert_to_cache(value, records)
+                return converted[key]
+
+            field._insert_cache(
+                records, [to_cache(row.get(field.name)) for row in rows]
+            )
 
     @api.model
     def _add_missing_default_values(self, values):

@@ -117,6 +117,47 @@ class TestLeadsImportCopy(LeadsCommon):
             copied[1] | created[1],
         )
 
+    def test_copy_caches_what_the_database_holds(self):
+        """Like create(), COPY leaves the new leads in cache: their constraints
+        and the import read them without a query, and the cache holds what a
+        read from the database returns."""
+        Lead = self._copy_env()
+        leads = Lead._leads_copy_create(
+            [self._vals(11), self._vals(12, email=False, email_normalized=False)],
+            escaped_html=("description",),
+        )
+        names = [
+            name
+            for name, field in leads._fields.items()
+            if field.store
+            and field.column_type
+            and not field.compute
+            and field.type != "html"
+            and name not in VOLATILE | {"create_uid", "write_uid"}
+        ]
+        with self.assertQueryCount(0):
+            cached = [[lead[name] for name in names] for lead in leads]
+        self.env.invalidate_all()
+        self.assertEqual(cached, [[lead[name] for name in names] for lead in leads])
+        self.assertEqual(cached[1][names.index("email")], False)
+
+    def test_copy_runs_the_work_given_meanwhile(self):
+        """``meanwhile`` runs while PostgreSQL stores the rows, all of it, and
+        needs no database (the connection is busy with the COPY)."""
+        steps = []
+
+        def work():
+            for index in range(50):
+                steps.append(index)
+                yield
+
+        leads = self._copy_env()._leads_copy_create(
+            [self._vals(index) for index in range(20, 60)], meanwhile=work()
+        )
+        self.assertEqual(len(leads), 40)
+        self.assertEqual(steps, list(range(50)))
+        self.assertEqual(leads[-1].phone_sanitized, "+14155550059")
+
     def test_copy_checks_constraints_and_rules(self):
         Lead = self._copy_env()
         no_contact = self._vals(3, phone=False, email=False)

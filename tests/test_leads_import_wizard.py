@@ -645,6 +645,74 @@ class TestLeadsImportWizard(LeadsCommon):
             f"Lead {i},+1 415 555 {1000 + i},\n" for i in range(start, start + count)
         )
 
+    def test_next_batch_phones_formatted_during_the_copy(self):
+        """The phones of the next batch are formatted while PostgreSQL stores
+        the current one, once each, and an invalid one still fails its row."""
+        self.env["ir.config_parameter"].set_param(
+            "leads_management.import_batch_size", 3
+        )
+        phones = [f"+1 415 555 {2100 + i}" for i in range(9)]
+        phones[4] = "+1 415 55"  # batch 2
+        phones[7] = "12"  # batch 3
+        content = HEADER + "".join(
+            f"Lead {i},{phone},\n" for i, phone in enumerate(phones)
+        )
+        calls, prefetched = [], []
+        key = leads_import_job.leads_phone_key
+        Job = self.registry["leads.import.job"]
+        prefetch = Job._import_phone_prefetch
+
+        def counting_key(number, *region):
+            calls.append(number)
+            return key(number, *region)
+
+        def counting_prefetch(job, run, rows):
+            for step in prefetch(job, run, rows):
+                prefetched.append(step)
+                yield step
+
+        with (
+            patch.object(leads_import_job, "leads_phone_key", counting_key),
+            patch.object(Job, "_import_phone_prefetch", counting_prefetch),
+        ):
+            wizard = self._import(content)
+        self.assertEqual(self._counts(wizard), (7, 0, 0, 2))
+        # Batches 2 and 3 were formatted by the COPYs of batches 1 and 2.
+        self.assertEqual(len(prefetched), 6)
+        self.assertEqual(sorted(calls), sorted(phones), "each phone formatted once")
+        self.assertEqual(
+            self._leads().mapped("phone_sanitized"),
+            [f"+1415555{2100 + i}" for i in range(9) if i not in (4, 7)],
+        )
+        errors = self._error_rows(wizard)
+        self.assertEqual([row[0] for row in errors[1:]], ["6", "9"])
+        self.assertIn("not a valid phone number", errors[1][1])
+
+    def test_import_gives_the_keys_statistics(self):
+        """Without statistics on the keys PostgreSQL would scan the whole table
+        for every batch's duplicate lookup; the first import provides them."""
+        self.env.cr.execute(
+            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+        )
+        self.assertTrue(
+            self.env.cr.fetchone()[0],
+            "the test suite's database user can reset statistics",
+        )
+        self.env.cr.execute(
+            "DELETE FROM pg_statistic WHERE starelid = 'leads_lead'::regclass"
+        )
+
+        def analysed():
+            self.env.cr.execute(
+                "SELECT attname FROM pg_stats WHERE tablename = 'leads_lead' "
+                "AND attname IN ('phone_sanitized', 'email_normalized') ORDER BY 1"
+            )
+            return [row[0] for row in self.env.cr.fetchall()]
+
+        self.assertEqual(analysed(), [])
+        self._import(self._rows(3))
+        self.assertEqual(analysed(), ["email_normalized", "phone_sanitized"])
+
     def test_crash_in_batch_two_rolls_back_and_rerun_is_clean(self):
         self.env["ir.config_parameter"].set_param(
             "leads_management.import_batch_size", 2
@@ -654,11 +722,11 @@ class TestLeadsImportWizard(LeadsCommon):
         original = Job._import_create_batch
         calls = []
 
-        def crash_second(job, Lead, vals_list):
+        def crash_second(job, Lead, vals_list, **kwargs):
             calls.append(1)
             if len(calls) == 2:
                 raise RuntimeError("worker killed")
-            return original(job, Lead, vals_list)
+            return original(job, Lead, vals_list, **kwargs)
 
         wizard = self._wizard(content)
         with patch.object(Job, "_import_create_batch", crash_second):
@@ -678,10 +746,10 @@ class TestLeadsImportWizard(LeadsCommon):
         Job = self.registry["leads.import.job"]
         original = Job._import_create_batch
 
-        def refuse_culprit(job, Lead, vals_list):
+        def refuse_culprit(job, Lead, vals_list, **kwargs):
             if any(vals["name"] == "Culprit" for vals in vals_list):
                 raise ValidationError("Refused by a constraint")
-            return original(job, Lead, vals_list)
+            return original(job, Lead, vals_list, **kwargs)
 
         content = HEADER + "".join(
             f"{name},+1 415 555 {2000 + i},\n"
@@ -758,11 +826,11 @@ class TestLeadsImportWizard(LeadsCommon):
         original = Job._import_create_batch
         calls = []
 
-        def crash_second(job, Lead, vals_list):
+        def crash_second(job, Lead, vals_list, **kwargs):
             calls.append(1)
             if len(calls) == 2:
                 raise WorkerKilled("worker killed")
-            return original(job, Lead, vals_list)
+            return original(job, Lead, vals_list, **kwargs)
 
         # Batch 1 is "committed" (the commit is stubbed in tests), batch 2 dies
         # with the worker (not an Exception: the cron cannot catch a kill).
@@ -792,10 +860,10 @@ class TestLeadsImportWizard(LeadsCommon):
         Job = self.registry["leads.import.job"]
         original = Job._import_create_batch
 
-        def crash_first(job, Lead, vals_list):
+        def crash_first(job, Lead, vals_list, **kwargs):
             if job == first:
                 raise RuntimeError("unexpected bug")
-            return original(job, Lead, vals_list)
+            return original(job, Lead, vals_list, **kwargs)
 
         sent = []
         with (
