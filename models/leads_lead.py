@@ -737,33 +737,19 @@ class LeadsLead(models.Model):
         ids = [row[0] for row in cr.fetchall()]
         now, uid = cr.now(), self.env.uid
         log_cells = "\t".join(map(_copy_cell, (uid, now, uid, now)))
-        # Ids and flags repeat from row to row (stage, channel, business,
-        # defaults): converted once each.
-        repeated = {}
+        converters = [
+            (field.name, self._leads_copy_converter(field, field.name in escaped_html))
+            for field in columns
+        ]
 
         def lines():
             for id_, row, vals in zip(ids, rows, given, strict=True):
                 cells = [str(id_), log_cells]
-                for field in columns:
-                    name = field.name
-                    if name not in row:
-                        cells.append("\\N")
-                        continue
-                    value = row[name]
-                    if field.type == "html" and name in escaped_html and name in vals:
-                        # The caller's escaped text; a default is sanitised below.
-                        cells.append(_copy_cell(value or None))
-                    elif field.type in ("many2one", "boolean", "integer"):
-                        key = (name, value)
-                        if key not in repeated:
-                            repeated[key] = _copy_cell(
-                                field.convert_to_column_insert(value, self, row)
-                            )
-                        cells.append(repeated[key])
+                for name, convert in converters:
+                    if name in row:
+                        cells.append(convert(row[name], row, vals))
                     else:
-                        cells.append(
-                            _copy_cell(field.convert_to_column_insert(value, self, row))
-                        )
+                        cells.append("\\N")
                 yield "\t".join(cells) + "\n"
 
         data = _CopyStream(lines(), cr.connection, meanwhile)
@@ -809,6 +795,54 @@ class LeadsLead(models.Model):
             records._check_company(checked)
         records.check_access("create")
         return records
+
+    @api.model
+    def _leads_copy_converter(self, field, escaped):
+        """``convert(value, row, given)``: the COPY cell of a value of ``field``,
+        what convert_to_column_insert() and _copy_cell() make of it.
+
+        Plain strings of plain text fields are only cut to the field's size
+        (their conversion); ids and flags repeat from row to row (stage,
+        channel, business, defaults) and are converted once each. With
+        ``escaped``, the html values the caller gave are escaped text already
+        (a default is sanitised as any other value).
+        """
+
+        def convert(value, row, given):
+            return _copy_cell(field.convert_to_column_insert(value, self, row))
+
+        if escaped:
+
+            def convert_escaped(value, row, given):
+                if field.name in given:
+                    return _copy_cell(value or None)
+                return convert(value, row, given)
+
+            return convert_escaped
+        if (
+            field.type in ("char", "text")
+            and not field.translate
+            and not field.company_dependent
+        ):
+            size = field.size
+
+            def convert_text(value, row, given):
+                if type(value) is str:
+                    return value[:size].translate(_COPY_ESCAPES)
+                return convert(value, row, given)
+
+            return convert_text
+        if field.type in ("many2one", "boolean", "integer", "selection"):
+            converted = {}
+
+            def convert_repeated(value, row, given):
+                key = (type(value), value)
+                if key not in converted:
+                    converted[key] = convert(value, row, given)
+                return converted[key]
+
+            return convert_repeated
+        return convert
 
     @api.model
     def _leads_copy_cache(self, records, rows, names):
