@@ -475,10 +475,9 @@ class LeadsImportJob(models.Model):
                 [{"company_id": self.company_id.id}]
             )
         self._import_rows(run, batch, upcoming[1] if upcoming else ())
-        if run["created"] and not run["dry_run"] and not run["keys_analyzed"]:
-            self.env.flush_all()
-            self._import_key_statistics()
-            run["keys_analyzed"] = True
+        if commit and run["created"]:
+            run["unanalysed"] += run["created"]
+            self._import_key_statistics(run)
         vals = {
             "next_row": done,
             "created_count": self.created_count + run["created"],
@@ -607,7 +606,7 @@ class LeadsImportJob(models.Model):
                 None,
             ),
             "phone_keys": {},  # raw number: E.164 key or False, see prefetch
-            "keys_analyzed": False,
+            "unanalysed": 0,  # leads created since the keys were last analysed
             "company_id": self.company_id.id,
             "import_channel_id": self.env["leads.channel"]
             .sudo()
@@ -712,9 +711,10 @@ class LeadsImportJob(models.Model):
         """Open leads of the business with these keys.
 
         Each query names one key of at most LOOKUP_CHUNK values, so that it is
-        served by that key's index (with more values PostgreSQL would rather
-        scan the table, see also _import_key_statistics); the business and the
-        open state are checked here, on the few leads found.
+        served by that key's index (with more values, or with statistics that
+        are missing or describe a smaller table, see _import_key_statistics,
+        PostgreSQL would rather scan the table); the business and the open
+        state are checked here, on the few leads found.
         """
         # In SQL, with no rule: a lead of the business the user cannot see is
         # still a duplicate. An array (= ANY) is planned faster than an IN list.
@@ -728,7 +728,8 @@ class LeadsImportJob(models.Model):
                 rows = self.env.execute_query(
                     SQL(
                         "SELECT id, %(key)s, company_id, converted_date "
-                        "FROM leads_lead WHERE %(key)s = ANY(%(values)s) ORDER BY id",
+                        "FROM %(table)s WHERE %(key)s = ANY(%(values)s) ORDER BY id",
+                        table=SQL.identifier(self.env["leads.lead"]._table),
                         key=SQL.identifier(fname),
                         values=chunk,
                     )
@@ -738,32 +739,40 @@ class LeadsImportJob(models.Model):
                         found.setdefault(key, lead_id)
         return by_phone, by_email
 
-    def _import_key_statistics(self):
-        """Have PostgreSQL analyse the duplicate keys if it never did.
+    def _import_key_statistics(self, run):
+        """Keep PostgreSQL's statistics on the duplicate keys in step with a
+        large import that fills the table (background runs).
 
-        Without statistics on a column, it estimates that a lookup of many
-        keys matches most of the table and scans it, batch after batch, which
-        makes a large first import quadratic. Autovacuum analyses a table only
-        after enough changes have been committed; statistics on unique keys
-        stay true as the table grows. Done once per run, after the first
-        batch has been stored (an empty table gets no statistics).
+        Without statistics on the keys (a new database), or with statistics
+        of a table much smaller than it has become, PostgreSQL estimates that
+        a lookup of 1,000 keys matches much of the table and scans it, batch
+        after batch: on 50,000 leads 12 ms per lookup instead of 1.7 ms, and
+        more as the table grows. Autovacuum analyses committed changes only,
+        a minute later at best. The keys are analysed when they have no
+        statistics, or when the run has added more leads than the statistics
+        count: at most log2(rows) times, each one sampling at most 30,000
+        rows. Background runs only: ANALYZE keeps a lock until the end of the
+        transaction, and a background batch commits at once.
         """
         table = self.env["leads.lead"]._table
-        analysed = self.env.execute_query(
+        self.env.flush_all()
+        counted, analysed = self.env.execute_query(
             SQL(
-                "SELECT count(*) FROM pg_stats WHERE schemaname = current_schema() "
-                "AND tablename = %s AND attname IN %s",
-                table,
+                "SELECT c.reltuples, (SELECT count(*) FROM pg_stats s "
+                "WHERE s.schemaname = current_schema() AND s.tablename = c.relname "
+                "AND s.attname IN %s) FROM pg_class c WHERE c.oid = %s::regclass",
                 ("phone_sanitized", "email_normalized"),
+                table,
             )
-        )[0][0]
-        if analysed < 2:
+        )[0]
+        if analysed < 2 or run["unanalysed"] > counted:
             self.env.cr.execute(
                 SQL(
                     "ANALYZE %s (phone_sanitized, email_normalized)",
                     SQL.identifier(table),
                 )
             )
+            run["unanalysed"] = 0
 
     def _import_lead_model(self):
         # sudo keeps the importing user as author (create_uid); the import

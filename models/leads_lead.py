@@ -2,7 +2,7 @@ import ast
 import io
 import itertools
 import json
-import select
+import selectors
 
 from markupsafe import Markup
 
@@ -86,12 +86,24 @@ class _CopyStream(io.TextIOBase):
     """
 
     def __init__(self, lines, connection, meanwhile=None):
+        super().__init__()
         self._lines = lines
-        self._socket = connection.fileno()
         self._meanwhile = meanwhile
+        # A selector, not select(): a descriptor above 1023 is common in a
+        # busy server.
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(connection.fileno(), selectors.EVENT_WRITE)
 
     def readable(self):
         return True
+
+    def close(self):
+        self._selector.close()
+        return super().close()
+
+    def _busy(self):
+        """Whether the connection cannot take more data right now."""
+        return not self._selector.select(0)
 
     def _step(self):
         if self._meanwhile is not None and next(self._meanwhile, _DONE) is _DONE:
@@ -99,7 +111,7 @@ class _CopyStream(io.TextIOBase):
         return self._meanwhile is not None
 
     def read(self, size=-1):  # pylint: disable=method-required-super  # file API, not ORM
-        while not select.select((), (self._socket,), (), 0)[1] and self._step():
+        while self._busy() and self._step():
             pass
         chunk, length = [], 0
         for line in self._lines:
@@ -462,8 +474,8 @@ class LeadsLead(models.Model):
     @api.constrains("stage_id", "converted_date")
     def _check_converted_stage(self):
         for lead in self:
-            # Read from the database, not the stage cache: the rule must hold
-            # even while another transaction changes the stages.
+            # From the stage record, not the ormcache of _leads_stage_ids: the
+            # rule must hold even while another transaction changes the stages.
             in_converted_stage = lead.stage_id.is_converted
             if in_converted_stage and not lead.converted_date:
                 raise ValidationError(
@@ -752,18 +764,18 @@ class LeadsLead(models.Model):
                         cells.append("\\N")
                 yield "\t".join(cells) + "\n"
 
-        data = _CopyStream(lines(), cr.connection, meanwhile)
-        cr.copy_expert(
-            SQL(
-                "COPY %s (%s) FROM STDIN",
-                SQL.identifier(self._table),
-                SQL(", ").join(
-                    SQL.identifier(name)
-                    for name in ("id", *models.LOG_ACCESS_COLUMNS, *names)
-                ),
-            ).code,
-            data,
-        )
+        with _CopyStream(lines(), cr.connection, meanwhile) as data:
+            cr.copy_expert(
+                SQL(
+                    "COPY %s (%s) FROM STDIN",
+                    SQL.identifier(self._table),
+                    SQL(", ").join(
+                        SQL.identifier(name)
+                        for name in ("id", *models.LOG_ACCESS_COLUMNS, *names)
+                    ),
+                ).code,
+                data,
+            )
         records = self.browse(ids)
         self._leads_copy_cache(records, rows, names)
         # The computed values kept as given: those create() keeps (editable or

@@ -688,9 +688,25 @@ class TestLeadsImportWizard(LeadsCommon):
         self.assertEqual([row[0] for row in errors[1:]], ["6", "9"])
         self.assertIn("not a valid phone number", errors[1][1])
 
-    def test_import_gives_the_keys_statistics(self):
-        """Without statistics on the keys PostgreSQL would scan the whole table
-        for every batch's duplicate lookup; the first import provides them."""
+    def _key_statistics(self):
+        """``(columns with statistics, leads counted by them)``."""
+        self.env.cr.execute(
+            "SELECT attname FROM pg_stats WHERE tablename = 'leads_lead' "
+            "AND attname IN ('phone_sanitized', 'email_normalized') ORDER BY 1"
+        )
+        columns = [row[0] for row in self.env.cr.fetchall()]
+        self.env.cr.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = 'leads_lead'::regclass"
+        )
+        return columns, self.env.cr.fetchone()[0]
+
+    def test_background_import_keeps_the_keys_statistics(self):
+        """Without statistics on the keys, or with statistics of a much
+        smaller table, PostgreSQL would scan the whole table for every batch's
+        duplicate lookup; a background import analyses them as it goes."""
+        for p in self._background_setup():
+            p.start()
+            self.addCleanup(p.stop)
         self.env.cr.execute(
             "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
         )
@@ -701,17 +717,22 @@ class TestLeadsImportWizard(LeadsCommon):
         self.env.cr.execute(
             "DELETE FROM pg_statistic WHERE starelid = 'leads_lead'::regclass"
         )
-
-        def analysed():
-            self.env.cr.execute(
-                "SELECT attname FROM pg_stats WHERE tablename = 'leads_lead' "
-                "AND attname IN ('phone_sanitized', 'email_normalized') ORDER BY 1"
-            )
-            return [row[0] for row in self.env.cr.fetchall()]
-
-        self.assertEqual(analysed(), [])
-        self._import(self._rows(3))
-        self.assertEqual(analysed(), ["email_normalized", "phone_sanitized"])
+        self.assertEqual(self._key_statistics()[0], [])
+        self._import(self._rows(6))
+        self.env["leads.import.job"]._cron_process_import_jobs()
+        leads = self.env["leads.lead"].sudo().with_context(active_test=False)
+        columns, counted = self._key_statistics()
+        self.assertEqual(columns, ["email_normalized", "phone_sanitized"])
+        self.assertGreaterEqual(counted, leads.search_count([]) - 6)
+        # Statistics of a table half as large as it has become are renewed.
+        self.env.cr.execute(
+            "UPDATE pg_class SET reltuples = 1 WHERE oid = 'leads_lead'::regclass"
+        )
+        self._import(self._rows(6, start=100))
+        self.env["leads.import.job"]._cron_process_import_jobs()
+        self.assertGreaterEqual(
+            self._key_statistics()[1], leads.search_count([]) - 6
+        )
 
     def test_crash_in_batch_two_rolls_back_and_rerun_is_clean(self):
         self.env["ir.config_parameter"].set_param(
