@@ -599,7 +599,8 @@ class LeadsImportJob(models.Model):
             "stages": by_name("leads.lifecycle.stage"),
             "statuses": by_name("leads.action.status"),
             "channels": by_name("leads.channel", ("code",)),
-            # Ids, not records: read for every row.
+            # Read once, as res.company._leads_phone_key reads it per number:
+            # phones are formatted during a COPY, which allows no query.
             "phone_region": self.company_id._leads_phone_region()[1:],
             "phone_index": next(
                 (index for index, target, _field in columns if target == "phone"),
@@ -607,6 +608,7 @@ class LeadsImportJob(models.Model):
             ),
             "phone_keys": {},  # raw number: E.164 key or False, see prefetch
             "unanalysed": 0,  # leads created since the keys were last analysed
+            # Ids, not records: read for every row.
             "company_id": self.company_id.id,
             "import_channel_id": self.env["leads.channel"]
             .sudo()
@@ -708,7 +710,8 @@ class LeadsImportJob(models.Model):
         }
 
     def _import_find_existing(self, phones, emails):
-        """Open leads of the business with these keys.
+        """Open leads of the business with these keys (archived ones left out,
+        as the webhooks' lookup leaves them out).
 
         Each query names one key of at most LOOKUP_CHUNK values, so that it is
         served by that key's index (with more values, or with statistics that
@@ -727,15 +730,19 @@ class LeadsImportJob(models.Model):
             for chunk in split_every(LOOKUP_CHUNK, sorted(keys), list):
                 rows = self.env.execute_query(
                     SQL(
-                        "SELECT id, %(key)s, company_id, converted_date "
+                        "SELECT id, %(key)s, company_id, converted_date, active "
                         "FROM %(table)s WHERE %(key)s = ANY(%(values)s) ORDER BY id",
                         table=SQL.identifier(self.env["leads.lead"]._table),
                         key=SQL.identifier(fname),
                         values=chunk,
                     )
                 )
-                for lead_id, key, company_id, converted_date in rows:
-                    if company_id == self.company_id.id and not converted_date:
+                for lead_id, key, company_id, converted_date, active in rows:
+                    if (
+                        active
+                        and company_id == self.company_id.id
+                        and not converted_date
+                    ):
                         found.setdefault(key, lead_id)
         return by_phone, by_email
 

@@ -4,6 +4,7 @@ import itertools
 import json
 import selectors
 
+import psycopg2
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -89,6 +90,9 @@ class _CopyStream(io.TextIOBase):
         super().__init__()
         self._lines = lines
         self._meanwhile = meanwhile
+        # psycopg2 turns any error raised by read() into a failed COPY, a
+        # database error that callers take for bad data: the real one is kept.
+        self.error = None
         # A selector, not select(): a descriptor above 1023 is common in a
         # busy server.
         self._selector = selectors.DefaultSelector()
@@ -111,6 +115,18 @@ class _CopyStream(io.TextIOBase):
         return self._meanwhile is not None
 
     def read(self, size=-1):  # pylint: disable=method-required-super  # file API, not ORM
+        try:
+            return self._read(size)
+        except psycopg2.Error as exc:
+            # A query while the connection copies: a bug, not bad data.
+            self.error = RuntimeError("The database was queried during a COPY.")
+            self.error.__cause__ = exc
+            raise
+        except Exception as exc:
+            self.error = exc
+            raise
+
+    def _read(self, size):
         while self._busy() and self._step():
             pass
         chunk, length = [], 0
@@ -712,8 +728,9 @@ class LeadsLead(models.Model):
 
         For the import only, which checked the user's rights: in sudo, with
         tracking disabled (no creation message, no follower). Falls back to
-        create() otherwise, for a single row, when another module extends
-        create(), or when a value is not a plain column of a known type.
+        create() otherwise: for a single row, when another module extends
+        create(), when a value is not a plain column of a known type, or when
+        a computed field other than the keys is given a value.
 
         ``meanwhile``: an iterator of steps of work that need no database (the
         connection is busy with the COPY), advanced while PostgreSQL stores
@@ -733,7 +750,12 @@ class LeadsLead(models.Model):
         )
         columns = [self._fields[name] for name in names]
         if any(
-            not field.column_type or field.type not in COPY_TYPES or name == "id"
+            not field.column_type
+            or field.type not in COPY_TYPES
+            or name == "id"
+            # create() decides per lead which given computed values it keeps;
+            # only the keys (see _create_normalized) are kept here.
+            or (field.compute and name not in ("phone_sanitized", "email_normalized"))
             for name, field in zip(names, columns, strict=True)
         ):
             return self._create_normalized(vals_list)
@@ -764,34 +786,28 @@ class LeadsLead(models.Model):
                         cells.append("\\N")
                 yield "\t".join(cells) + "\n"
 
+        copy = SQL(
+            "COPY %s (%s) FROM STDIN",
+            SQL.identifier(self._table),
+            SQL(", ").join(
+                SQL.identifier(name)
+                for name in ("id", *models.LOG_ACCESS_COLUMNS, *names)
+            ),
+        )
         with _CopyStream(lines(), cr.connection, meanwhile) as data:
-            cr.copy_expert(
-                SQL(
-                    "COPY %s (%s) FROM STDIN",
-                    SQL.identifier(self._table),
-                    SQL(", ").join(
-                        SQL.identifier(name)
-                        for name in ("id", *models.LOG_ACCESS_COLUMNS, *names)
-                    ),
-                ).code,
-                data,
-            )
+            try:
+                cr.copy_expert(copy.code, data)
+            except psycopg2.Error as exc:
+                if data.error is None:
+                    raise
+                raise data.error from exc
         records = self.browse(ids)
         self._leads_copy_cache(records, rows, names)
-        # The computed values kept as given: those create() keeps (editable or
-        # precomputed fields), and the keys _create_normalized keeps.
+        # The keys kept as given, as _create_normalized keeps them.
         protected = [
             field
             for field in columns
-            if field.compute
-            and (
-                not field.readonly
-                or field.precompute
-                or (
-                    field.name in ("phone_sanitized", "email_normalized")
-                    and all(field.name in vals for vals in given)
-                )
-            )
+            if field.compute and all(field.name in vals for vals in given)
         ]
         with self.env.protecting(protected, records):
             records.modified(self._fields, create=True)

@@ -4,6 +4,8 @@ stores."""
 import random
 from unittest.mock import patch
 
+import psycopg2
+
 from odoo import api
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
@@ -92,8 +94,7 @@ class TestLeadsImportCopy(LeadsCommon):
         )
         self.env["ir.default"].set("leads.lead", "x_size", "Medium")
         Lead = self._copy_env()
-        # A value given for a read-only computed field is computed over.
-        vals_list = [self._vals(1, x_shout="given"), self._vals(2, name="  Padded  ")]
+        vals_list = [self._vals(1), self._vals(2, name="  Padded  ")]
         copied = Lead._leads_copy_create(
             [dict(vals) for vals in vals_list], escaped_html=("description",)
         )
@@ -119,44 +120,110 @@ class TestLeadsImportCopy(LeadsCommon):
 
     def test_copy_caches_what_the_database_holds(self):
         """Like create(), COPY leaves the new leads in cache: their constraints
-        and the import read them without a query, and the cache holds what a
-        read from the database returns."""
+        and the import read them without a query, and every value in cache is
+        what a read from the database returns (None where the column is
+        NULL)."""
         Lead = self._copy_env()
         leads = Lead._leads_copy_create(
             [self._vals(11), self._vals(12, email=False, email_normalized=False)],
             escaped_html=("description",),
         )
-        names = [
-            name
-            for name, field in leads._fields.items()
-            if field.store
-            and field.column_type
-            and not field.compute
-            and field.type != "html"
-            and name not in VOLATILE | {"create_uid", "write_uid"}
+        fields = [
+            field
+            for field in leads._fields.values()
+            if field.store and field.column_type and field.type != "html"
         ]
+        cached = {
+            (field.name, lead.id): field._get_cache(self.env)[lead.id]
+            for field in fields
+            for lead in leads
+            if lead.id in field._get_cache(self.env)
+            and not self.env.is_to_compute(field, lead)
+        }
+        self.assertIn(("phone_sanitized", leads[0].id), cached)
+        self.assertIn(("stage_id", leads[0].id), cached)
+        self.assertIsNone(cached["email", leads[1].id])
         with self.assertQueryCount(0):
-            cached = [[lead[name] for name in names] for lead in leads]
+            leads[0].phone, leads[1].email, leads[0].stage_id.id  # noqa: B018
         self.env.invalidate_all()
-        self.assertEqual(cached, [[lead[name] for name in names] for lead in leads])
-        self.assertEqual(cached[1][names.index("email")], False)
+        leads.fetch([name for name, _id in cached])
+        for (name, lead_id), value in cached.items():
+            field = leads._fields[name]
+            stored = field._get_cache(self.env)[lead_id]
+            if value is None:
+                self.env.cr.execute(
+                    f'SELECT "{name}" IS NULL FROM leads_lead WHERE id = %s',
+                    [lead_id],
+                )
+                self.assertTrue(self.env.cr.fetchone()[0], name)
+            else:
+                self.assertEqual(value, stored, name)
 
     def test_copy_runs_the_work_given_meanwhile(self):
-        """``meanwhile`` runs while PostgreSQL stores the rows, all of it, and
-        needs no database (the connection is busy with the COPY)."""
-        steps = []
+        """``meanwhile`` runs during the COPY (the connection is busy with it,
+        so a step may not query), all of it."""
+        states = []
+        connection = self.env.cr.connection
 
         def work():
-            for index in range(50):
-                steps.append(index)
+            for _index in range(50):
+                states.append(connection.info.transaction_status)
                 yield
 
         leads = self._copy_env()._leads_copy_create(
             [self._vals(index) for index in range(20, 60)], meanwhile=work()
         )
         self.assertEqual(len(leads), 40)
-        self.assertEqual(steps, list(range(50)))
+        self.assertEqual(states, [psycopg2.extensions.TRANSACTION_STATUS_ACTIVE] * 50)
         self.assertEqual(leads[-1].phone_sanitized, "+14155550059")
+
+    def test_copy_step_error_is_not_a_database_error(self):
+        """An error of a step is raised as what it is, not as the failed COPY
+        psycopg2 reports (that callers take for bad data and retry row by
+        row). (A query during the COPY breaks the connection's protocol and
+        the transaction with it: it cannot be shown in a test's transaction.)
+        """
+
+        def failing():
+            yield
+            raise KeyError("bug")
+
+        with self.assertRaises(KeyError), self.env.cr.savepoint():
+            self._copy_env()._leads_copy_create(
+                [self._vals(61), self._vals(62)], meanwhile=failing()
+            )
+        self.assertFalse(
+            self.env["leads.lead"].search([("phone_sanitized", "=", "+14155550061")])
+        )
+
+    def test_given_computed_value_goes_through_create(self):
+        """create() decides per lead which given computed values it keeps:
+        such a batch goes through it, and the value is computed over."""
+        self.create_manual_field(
+            "x_shout",
+            "Shout",
+            "char",
+            store=True,
+            readonly=True,
+            depends="name",
+            compute="for lead in self:\n    lead['x_shout'] = lead.name.upper()",
+        )
+        Lead = self._copy_env()
+        calls = []
+        create = type(Lead)._create_normalized
+
+        def counting(self, vals_list):
+            calls.append(len(vals_list))
+            return create(self, vals_list)
+
+        with patch.object(type(Lead), "_create_normalized", counting):
+            leads = Lead._leads_copy_create(
+                [self._vals(65, x_shout="given"), self._vals(66)]
+            )
+            self.assertEqual(calls, [2])
+            Lead._leads_copy_create([self._vals(67), self._vals(68)])
+            self.assertEqual(calls, [2], "the keys alone keep the COPY")
+        self.assertEqual(leads.mapped("x_shout"), ["COPY 65", "COPY 66"])
 
     def test_copy_checks_constraints_and_rules(self):
         Lead = self._copy_env()

@@ -688,6 +688,17 @@ class TestLeadsImportWizard(LeadsCommon):
         self.assertEqual([row[0] for row in errors[1:]], ["6", "9"])
         self.assertIn("not a valid phone number", errors[1][1])
 
+    def test_archived_lead_is_not_a_duplicate(self):
+        """As for the webhooks, an archived lead is no duplicate: the row
+        makes a new lead instead of being skipped or updating a hidden one."""
+        content = HEADER + "Old,+1 415 555 2201,\n"
+        first = self._import(content)
+        self.assertEqual(self._counts(first), (1, 0, 0, 0))
+        self._leads().action_archive()
+        again = self._import(content)
+        self.assertEqual(self._counts(again), (1, 0, 0, 0))
+        self.assertEqual(len(self._leads()), 1)
+
     def _key_statistics(self):
         """``(columns with statistics, leads counted by them)``."""
         self.env.cr.execute(
@@ -730,9 +741,7 @@ class TestLeadsImportWizard(LeadsCommon):
         )
         self._import(self._rows(6, start=100))
         self.env["leads.import.job"]._cron_process_import_jobs()
-        self.assertGreaterEqual(
-            self._key_statistics()[1], leads.search_count([]) - 6
-        )
+        self.assertGreaterEqual(self._key_statistics()[1], leads.search_count([]) - 6)
 
     def test_crash_in_batch_two_rolls_back_and_rerun_is_clean(self):
         self.env["ir.config_parameter"].set_param(
