@@ -4,9 +4,11 @@ import json
 import logging
 import time
 
+import psycopg2.errors
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from odoo import http
+from odoo.exceptions import ConcurrencyError
 from odoo.http import request
 
 from odoo.addons.leads_management.models.leads_inbound_event import (
@@ -22,6 +24,15 @@ SIGNATURE_TOLERANCE = 300  # seconds, either way
 REFUSED = "The request was refused: check the endpoint URL and the signature."
 # Compared against when the company is unknown, so both paths cost the same.
 _DUMMY_SECRET = b"leads-management-unknown-endpoint"
+# Conflicts that are settled by the time they reach us: PostgreSQL reports a
+# serialization failure only once the other transaction has committed (its
+# row lock was waited for), and a unique violation means a committed row. A
+# fresh transaction sees that commit, so the event is retried at once rather
+# than after Odoo's random back-off of up to 2 s, which holds one of the
+# server's few workers idle while requests queue behind it (a returning
+# caller, or a duplicate delivery, arriving while the first one is written).
+SETTLED_CONFLICTS = (ConcurrencyError, psycopg2.errors.SerializationFailure)
+IMMEDIATE_ATTEMPTS = 3
 
 
 def verify_signature(secrets, header, raw_body, now=None):
@@ -91,10 +102,25 @@ class LeadsWebhookController(http.Controller):
         Every method reaches this route so that the answer to a GET or PUT is
         the contract's JSON 405, not Odoo's HTML page.
         """
+        for attempt in range(1, IMMEDIATE_ATTEMPTS):
+            try:
+                return self._serve(company_id)
+            except SETTLED_CONFLICTS as exc:
+                _logger.info(
+                    "Leads webhook: %s, trying again at once (attempt %s of %s).",
+                    type(exc).__name__,
+                    attempt + 1,
+                    IMMEDIATE_ATTEMPTS,
+                )
+                _restart_transaction(request.env)
+        # The last one leaves a conflict to Odoo's retries, with their back-off.
+        return self._serve(company_id)
+
+    def _serve(self, company_id):
         try:
             return self._handle(company_id)
         except RETRYABLE_ERRORS:
-            raise  # Odoo retries the request with a fresh transaction
+            raise  # retried with a fresh transaction
         except Exception:
             _logger.exception("Leads webhook: unexpected error.")
             request.env.cr.rollback()
@@ -163,6 +189,14 @@ class LeadsWebhookController(http.Controller):
             company.with_env(runner_env), payload
         )
         return _json_response(status, body)
+
+
+def _restart_transaction(env):
+    """Roll back and forget the transaction, as Odoo's ``retrying`` does
+    between two tries (the body is cached: it is read again as it came)."""
+    env.cr.rollback()
+    env.transaction.reset()
+    env.registry.reset_changes()
 
 
 def _reject_constant(name):

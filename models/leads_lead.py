@@ -1039,8 +1039,8 @@ class LeadsLead(models.Model):
         """Convert without the caller checks (done by ``action_convert``).
 
         Locks the lead rows first, so two conversions of one lead racing each
-        other produce one client: the second one waits for no lock (NOWAIT)
-        and fails with a concurrency error that Odoo retries, and the retry
+        other produce one client: the second one waits for the first, then
+        fails with a serialization failure once it commits, and the retry
         sees the lead converted.
         """
         if trigger not in dict(CONVERSION_TRIGGERS):
@@ -1100,11 +1100,14 @@ class LeadsLead(models.Model):
     def _lock_for_conversion(self):
         if not self.ids:
             return
-        # Raises LockNotAvailable (row locked by a running conversion) or
-        # SerializationFailure (converted since this transaction started);
-        # Odoo retries the request and the retry sees the converted lead.
+        # Waits for a running conversion rather than failing at once: when it
+        # commits, this raises SerializationFailure (converted since this
+        # transaction started), a conflict already settled, which the webhook
+        # retries at once and Odoo after its back-off; the retry sees the
+        # converted lead. Rows in id order, so that overlapping batches
+        # cannot deadlock.
         self.env.cr.execute(
-            "SELECT id FROM leads_lead WHERE id IN %s FOR UPDATE NOWAIT",
+            "SELECT id FROM leads_lead WHERE id IN %s ORDER BY id FOR UPDATE",
             [tuple(self.ids)],
             log_exceptions=False,
         )

@@ -775,6 +775,68 @@ class TestWebhookBehaviour(WebhookCommon):
             len(self.Lead.search([("phone_sanitized", "=", "+14155550724")])), 1
         )
 
+    # ------------------------------------------------------------ conflicts
+    def _conflicting_touch(self, failures):
+        """A ``leads.inbound.key._touch`` that does its work, then fails as a
+        concurrent commit of the same key would, ``failures`` times: the
+        database raises the serialization failure and aborts the transaction."""
+        Key = type(self.env["leads.inbound.key"])
+        real_touch = Key._touch
+        calls = []
+
+        def touch(records, company, keys):
+            calls.append(keys)
+            real_touch(records, company, keys)
+            if len(calls) <= failures:
+                records.env.cr.execute(
+                    "DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = "
+                    "'serialization_failure', MESSAGE = 'could not serialize "
+                    "access due to concurrent update'; END $$",
+                    log_exceptions=False,
+                )
+
+        return patch.object(Key, "_touch", touch), calls
+
+    def test_settled_conflict_is_retried_at_once(self):
+        """A returning caller's or a duplicate's conflict is settled when it
+        is reported: the event is processed again at once, not after Odoo's
+        back-off, and nothing of the failed attempt remains."""
+        payload = self.event(contact={"phone": "+14155550727"}, message="retried")
+        conflicting_touch, calls = self._conflicting_touch(failures=2)
+        with (
+            conflicting_touch,
+            patch("odoo.service.model.time.sleep") as sleep,
+            mute_logger(CONTROLLER_LOGGER),
+        ):
+            data = self.assertResult(self.post(payload), "lead_created")
+        self.assertEqual(len(calls), 3, "two conflicts, then the event is processed")
+        sleep.assert_not_called()
+        self.assertEqual(
+            self.Event.search_count([("external_id", "=", payload["id"])]), 1
+        )
+        lead = self.Lead.search([("phone_sanitized", "=", "+14155550727")])
+        self.assertEqual(lead.id, data["lead_id"])
+        self.assertEqual(
+            len(lead.message_ids.filtered(lambda m: "retried" in (m.body or ""))), 1
+        )
+
+    def test_lasting_conflict_goes_to_odoo_retries(self):
+        """After its immediate attempts, a conflict is left to Odoo's own
+        retries, with their back-off."""
+        payload = self.event(contact={"phone": "+14155550728"})
+        conflicting_touch, calls = self._conflicting_touch(failures=3)
+        with (
+            conflicting_touch,
+            patch("odoo.service.model.time.sleep") as sleep,
+            mute_logger(CONTROLLER_LOGGER, "odoo.service.model"),
+        ):
+            self.assertResult(self.post(payload), "lead_created")
+        self.assertEqual(len(calls), 4)
+        self.assertEqual(sleep.call_count, 1)
+        self.assertEqual(
+            len(self.Lead.search([("phone_sanitized", "=", "+14155550728")])), 1
+        )
+
     def test_abandoned_booking_and_conversions_when_off(self):
         """The table's other cells: abandoned bookings when Leads Management
         is off, and conversions in a business without auto-create."""

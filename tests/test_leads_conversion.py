@@ -1,3 +1,6 @@
+import threading
+import time
+
 import psycopg2
 import psycopg2.errors
 
@@ -171,25 +174,41 @@ class TestLeadsConversionRace(LeadsCommon):
             env2 = api.Environment(cr2, SUPERUSER_ID, {})
             # cr2's snapshot predates the first conversion.
             cr2.execute("SELECT 1")
+            cr2.execute("SELECT pg_backend_pid()")
+            cr2_pid = cr2.fetchone()[0]
             env1["leads.lead"].browse(lead_id).action_convert()
             env1.flush_all()
-            # The first conversion holds the row: the second one cannot wait.
-            with (
-                mute_logger("odoo.sql_db"),
-                self.assertRaises(psycopg2.errors.LockNotAvailable),
-            ):
-                env2["leads.lead"].browse(lead_id).action_convert()
-            cr2.rollback()
-            env2.invalidate_all()
-            cr2.execute("SELECT 1")  # new snapshot, still before the commit
-            cr1.commit()
-            # Committed after this snapshot: a serialization failure, which
-            # Odoo's request handling retries.
-            with (
-                mute_logger("odoo.sql_db"),
-                self.assertRaises(psycopg2.errors.SerializationFailure),
-            ):
-                env2["leads.lead"].browse(lead_id).action_convert()
+            # The first conversion holds the row: the second one waits for it,
+            # and fails once it commits (converted after its snapshot), a
+            # serialization failure which is retried.
+            outcome = []
+
+            def second_conversion():
+                try:
+                    env2["leads.lead"].browse(lead_id).action_convert()
+                except Exception as exc:  # noqa: BLE001 - asserted below
+                    outcome.append(exc)
+
+            thread = threading.Thread(target=second_conversion)
+            with mute_logger("odoo.sql_db"):
+                thread.start()
+                with self._cursor() as probe:
+                    for _wait in range(500):
+                        probe.execute(
+                            "SELECT wait_event_type FROM pg_stat_activity "
+                            "WHERE pid = %s",
+                            [cr2_pid],
+                        )
+                        if probe.fetchone()[0] == "Lock":
+                            break
+                        time.sleep(0.01)
+                    else:
+                        self.fail("the second conversion did not wait for the lock")
+                cr1.commit()
+                thread.join(10)
+            self.assertFalse(thread.is_alive())
+            self.assertEqual(len(outcome), 1)
+            self.assertIsInstance(outcome[0], psycopg2.errors.SerializationFailure)
             cr2.rollback()
             env2.invalidate_all()
             # The retry sees the converted lead.
