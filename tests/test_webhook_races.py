@@ -89,9 +89,7 @@ class TestWebhookRaces(BaseCase):
         answers = self.fire(self.same_phone_events("race-phone", "+1 415 555 0902"))
         # The conflicts on the contact key were retried at once, without
         # Odoo's back-off (each answer is 200, checked by fire()).
-        self.assertGreater(
-            len(self.server.log_lines(RETRIED_AT_ONCE)), retried_at_once
-        )
+        self.assertGreater(len(self.server.log_lines(RETRIED_AT_ONCE)), retried_at_once)
         results = sorted(a["result"] for a in answers)
         self.assertEqual(results, ["lead_created"] + ["lead_updated"] * 7)
         self.assertEqual(len({a["lead_id"] for a in answers}), 1)
