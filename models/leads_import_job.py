@@ -11,6 +11,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, split_every
 
+from ..tools.phone_key import leads_phone_key
+from ..tools.phone_key_helper import PhoneKeyHelper
 from .leads_import_csv import (
     CsvDecodeError,
     decode_csv,
@@ -21,7 +23,6 @@ from .leads_import_csv import (
     normalize_label,
 )
 from .leads_text import email_key, text_to_html
-from .res_company import leads_phone_key
 
 _logger = logging.getLogger(__name__)
 
@@ -37,6 +38,9 @@ MAX_COLUMNS = 200
 MAX_CELL = 100_000
 BACKGROUND_THRESHOLD = 5000
 BATCH_SIZE = 2000
+# Rows from which a background import formats phone numbers in a helper
+# process (tools/phone_key_helper.py): it takes about a second to start.
+PHONE_HELPER_THRESHOLD = 20_000
 # Keys per duplicate lookup: PostgreSQL plans longer lists as table scans.
 LOOKUP_CHUNK = 1000
 
@@ -431,18 +435,57 @@ class LeadsImportJob(models.Model):
         else:
             self.total_rows = read["rows"]
         reader = csv.reader(iter_lines(read["text"]), delimiter=read["delimiter"])
-        # One batch is read ahead: its phone numbers are formatted while
-        # PostgreSQL stores the current one (see _import_phone_prefetch).
+        # One batch is read ahead: its phone numbers are formatted while the
+        # current one is stored, by a helper process for a large background
+        # import, else during the COPY (see _import_phone_prefetch).
         batches = self._import_batches(reader, self._import_batch_size())
-        current = next(batches, None)
-        while current:
-            upcoming = next(batches, None)
-            done, batch = current
-            if not self._import_batch(run, batch, done, commit, upcoming):
-                return False
-            current = upcoming
+        helper = run["phone_helper"] = self._import_phone_helper(
+            run, read["rows"] - self.next_row, commit
+        )
+        try:
+            current, token = next(batches, None), None
+            while current:
+                upcoming, upcoming_token = next(batches, None), None
+                if helper and upcoming:
+                    upcoming_token = helper.submit(
+                        self._import_batch_phones(run, upcoming[1])
+                    )
+                if token:
+                    run["phone_keys"].update(helper.take(token))
+                done, batch = current
+                if not self._import_batch(run, batch, done, commit, upcoming):
+                    return False
+                current, token = upcoming, upcoming_token
+        finally:
+            if helper:
+                helper.close()
         self._import_finish(run)
         return True
+
+    def _import_phone_helper(self, run, rows, commit):
+        """The helper process formatting the phones of a large background
+        import (tools/phone_key_helper.py), or None."""
+        threshold = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param(
+                "leads_management.import_phone_helper_threshold",
+                PHONE_HELPER_THRESHOLD,
+            )
+        )
+        if not commit or run["dry_run"] or run["phone_index"] is None:
+            return None
+        if threshold <= 0 or rows < threshold:
+            return None
+        try:
+            return PhoneKeyHelper(*run["phone_region"])
+        except OSError:
+            _logger.warning(
+                "Lead import: no phone key helper; the import formats the "
+                "numbers itself.",
+                exc_info=True,
+            )
+            return None
 
     def _import_batches(self, reader, batch_size):
         """``(rows consumed, [(row number, cells)])`` for the rows after
@@ -607,6 +650,7 @@ class LeadsImportJob(models.Model):
                 None,
             ),
             "phone_keys": {},  # raw number: E.164 key or False, see prefetch
+            "phone_helper": None,  # see _import_phone_helper
             "unanalysed": 0,  # leads created since the keys were last analysed
             # Ids, not records: read for every row.
             "company_id": self.company_id.id,
@@ -852,16 +896,26 @@ class LeadsImportJob(models.Model):
         database: the COPY of the current batch runs these steps while
         PostgreSQL stores the rows it was sent, so that both cores work.
         """
+        helper = run["phone_helper"]
+        if helper and not helper.failed:
+            return
+        keys = run["phone_keys"]
+        for raw in self._import_batch_phones(run, rows):
+            if raw not in keys:
+                keys[raw] = leads_phone_key(raw, *run["phone_region"])
+                yield
+
+    @api.model
+    def _import_batch_phones(self, run, rows):
+        """The phone numbers of ``rows`` that the row check will format."""
         index = run["phone_index"]
         if index is None:
             return
-        keys = run["phone_keys"]
         limit = STANDARD_TARGETS["phone"]
         for _row_number, cells in rows:
             raw = cells[index].strip() if index < len(cells) else ""
-            if raw and len(raw) <= limit and raw not in keys:
-                keys[raw] = leads_phone_key(raw, *run["phone_region"])
-                yield
+            if raw and len(raw) <= limit:
+                yield raw
 
     def _import_register(self, run, entry, lead_id):
         for key, seen in ((entry[3], run["seen_phone"]), (entry[4], run["seen_email"])):

@@ -2,30 +2,13 @@ import secrets
 from datetime import timedelta
 
 from odoo import fields, models, tools
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError
 
-from odoo.addons.phone_validation.tools import phone_validation
+from ..tools.phone_key import leads_phone_key
 
 # After a regeneration the senders still signing with the previous secret are
 # accepted this long, so that they can be switched over without losing events.
 WEBHOOK_SECRET_GRACE = timedelta(hours=24)
-
-
-def leads_phone_key(number, country_code, country_phone_code):
-    """E.164 form of ``number`` in the region of ``country_code``, as Odoo's
-    ``_phone_format`` computes it; False when it has none."""
-    if not number:
-        return False
-    try:
-        return phone_validation.phone_format(
-            number,
-            country_code,
-            country_phone_code,
-            force_format="E164",
-            raise_exception=True,
-        )
-    except UserError:
-        return False
 
 
 def _new_webhook_secret():

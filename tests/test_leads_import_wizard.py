@@ -2,7 +2,9 @@ import base64
 import contextlib
 import csv
 import io
+import tempfile
 import threading
+from pathlib import Path
 from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, Command, api
@@ -12,6 +14,9 @@ from odoo.tests import Form, TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.leads_management.models import leads_import_job
+from odoo.addons.leads_management.tools import phone_key_helper
+from odoo.addons.leads_management.tools.phone_key import leads_phone_key
+from odoo.addons.leads_management.tools.phone_key_helper import PhoneKeyHelper
 
 from .common import LeadsCommon
 
@@ -687,6 +692,135 @@ class TestLeadsImportWizard(LeadsCommon):
         errors = self._error_rows(wizard)
         self.assertEqual([row[0] for row in errors[1:]], ["6", "9"])
         self.assertIn("not a valid phone number", errors[1][1])
+
+    def test_phone_helper_keys_equal_the_module_keys(self):
+        """The helper process runs the module's own phone key function: the
+        same key, or none, for every kind of number, hostile ones included."""
+        numbers = [
+            "+1 415 555 0100",
+            "(415) 555-0101",
+            "415.555.0102",
+            "0032 470 12 34 56",
+            "+32 470 12 34 56",
+            "0470 12 34 56",
+            "+1 415 55",
+            "12",
+            "not a phone",
+            "+1 415 555 0103 ext. 9",
+            "＋１ ４１５ ５５５ ０１０４",  # full-width digits
+            "+1 415\x00 555 0105",
+            "+1 415\n555 0106",
+            "=cmd|' /C calc'!A0",
+            "\ud800 415 555 0107",  # lone surrogate
+            "9" * 64,
+        ]
+        for region in (("US", 1), ("BE", 32)):
+            helper = PhoneKeyHelper(*region)
+            try:
+                token = helper.submit(numbers)
+                keys = helper.take(token, timeout=60)
+            finally:
+                helper.close()
+            self.assertFalse(helper.failed)
+            self.assertIsNotNone(helper._process.poll(), "the helper has exited")
+            self.assertEqual(
+                keys, {number: leads_phone_key(number, *region) for number in numbers}
+            )
+        self.assertEqual(keys["0470 12 34 56"], "+32470123456")
+
+    def _phone_helper_import(self, phones):
+        """Background import of ``phones`` in batches of 2, the phone helper
+        on; returns the job and the numbers the import formatted itself."""
+        for p in self._background_setup():
+            p.start()
+            self.addCleanup(p.stop)
+        self.env["ir.config_parameter"].set_param(
+            "leads_management.import_phone_helper_threshold", 1
+        )
+        content = HEADER + "".join(
+            f"Lead {i},{phone},\n" for i, phone in enumerate(phones)
+        )
+        calls = []
+        key = leads_import_job.leads_phone_key
+
+        def counting_key(number, *region):
+            calls.append(number)
+            return key(number, *region)
+
+        with patch.object(leads_import_job, "leads_phone_key", counting_key):
+            wizard = self._import(content)
+            self.env["leads.import.job"]._cron_process_import_jobs()
+        return wizard.job_id, calls
+
+    def test_large_import_formats_phones_in_the_helper(self):
+        """From the second batch on, the helper formatted the numbers (the
+        import waits for it here, to be deterministic); the import's result
+        is the same as without it."""
+        take = PhoneKeyHelper.take
+        closed = []
+        close = PhoneKeyHelper.close
+
+        def waiting_take(helper, token, timeout=0):
+            return take(helper, token, timeout=60)
+
+        def checked_close(helper):
+            close(helper)
+            closed.append((helper.failed, helper._process.poll()))
+
+        phones = [f"+1 415 555 {2300 + i}" for i in range(10)]
+        phones[5] = "+1 415 55"  # batch 3
+        with (
+            patch.object(PhoneKeyHelper, "take", waiting_take),
+            patch.object(PhoneKeyHelper, "close", checked_close),
+        ):
+            job, calls = self._phone_helper_import(phones)
+        self.assertEqual(calls, phones[:2], "the first batch only, before the helper")
+        self.assertEqual(len(closed), 1)
+        self.assertFalse(closed[0][0], "the helper did not fail")
+        self.assertIsNotNone(closed[0][1], "the helper has exited")
+        self.assertEqual(
+            (job.state, job.created_count, job.failed_count), ("done", 9, 1)
+        )
+        self.assertEqual(
+            self._leads().mapped("phone_sanitized"),
+            [f"+1415555{2300 + i}" for i in range(10) if i != 5],
+        )
+
+    def test_broken_phone_helper_costs_speed_not_rows(self):
+        """A helper that answers nonsense (or dies, or cannot start): the
+        import formats every number itself, with the same result."""
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        impostor = Path(tmp.name) / "python"
+        impostor.write_text("#!/bin/sh\necho '\"not ready\"'\ncat > /dev/null\n")
+        impostor.chmod(0o755)
+        take = PhoneKeyHelper.take
+        failed = []
+        close = PhoneKeyHelper.close
+
+        def waiting_take(helper, token, timeout=0):
+            return take(helper, token, timeout=60)
+
+        def checked_close(helper):
+            close(helper)
+            failed.append(helper.failed)
+
+        phones = [f"+1 415 555 {2400 + i}" for i in range(6)]
+        with (
+            patch.object(phone_key_helper.sys, "executable", str(impostor)),
+            patch.object(PhoneKeyHelper, "take", waiting_take),
+            patch.object(PhoneKeyHelper, "close", checked_close),
+            self.assertLogs(phone_key_helper.__name__, "WARNING") as logs,
+        ):
+            job, calls = self._phone_helper_import(phones)
+        self.assertEqual(failed, [True])
+        self.assertIn("the phone key helper stopped", logs.output[0])
+        self.assertEqual(sorted(calls), sorted(phones))
+        self.assertEqual((job.state, job.created_count), ("done", 6))
+        self.assertEqual(
+            self._leads().mapped("phone_sanitized"),
+            [f"+1415555{2400 + i}" for i in range(6)],
+        )
 
     def test_archived_lead_is_not_a_duplicate(self):
         """As for the webhooks, an archived lead is no duplicate: the row
