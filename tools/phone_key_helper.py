@@ -16,6 +16,7 @@ Run as a script, this file is the helper: it reads its configuration, then
 lists of numbers, one JSON line each, and answers a JSON line of keys for each.
 """
 
+import contextlib
 import importlib.util
 import json
 import logging
@@ -104,10 +105,8 @@ class PhoneKeyHelper:
                 self._process.kill()
         self._batches.put(None)
         self._thread.join(START_TIMEOUT)
-        try:
+        with contextlib.suppress(OSError):  # the helper may be gone already
             self._process.stdin.close()
-        except OSError:
-            pass
         try:
             self._process.wait(10)
         except subprocess.TimeoutExpired:
