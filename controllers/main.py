@@ -8,11 +8,11 @@ import psycopg2.errors
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from odoo import http
-from odoo.exceptions import ConcurrencyError
 from odoo.http import request
 
 from odoo.addons.leads_management.models.leads_inbound_event import (
     RETRYABLE_ERRORS,
+    SettledConflict,
     _error,
 )
 
@@ -31,8 +31,11 @@ _DUMMY_SECRET = b"leads-management-unknown-endpoint"
 # than after Odoo's random back-off of up to 2 s, which holds one of the
 # server's few workers idle while requests queue behind it (a returning
 # caller, or a duplicate delivery, arriving while the first one is written).
-SETTLED_CONFLICTS = (ConcurrencyError, psycopg2.errors.SerializationFailure)
+SETTLED_CONFLICTS = (SettledConflict, psycopg2.errors.SerializationFailure)
 IMMEDIATE_ATTEMPTS = 3
+# Set in the WSGI environ once the immediate attempts are spent: Odoo's own
+# retries then call the route again, for one attempt each.
+RETRIED_AT_ONCE = "leads_management.retried_at_once"
 
 
 def verify_signature(secrets, header, raw_body, now=None):
@@ -102,17 +105,20 @@ class LeadsWebhookController(http.Controller):
         Every method reaches this route so that the answer to a GET or PUT is
         the contract's JSON 405, not Odoo's HTML page.
         """
-        for attempt in range(1, IMMEDIATE_ATTEMPTS):
-            try:
-                return self._serve(company_id)
-            except SETTLED_CONFLICTS as exc:
-                _logger.info(
-                    "Leads webhook: %s, trying again at once (attempt %s of %s).",
-                    type(exc).__name__,
-                    attempt + 1,
-                    IMMEDIATE_ATTEMPTS,
-                )
-                _restart_transaction(request.env)
+        environ = request.httprequest.environ
+        if not environ.get(RETRIED_AT_ONCE):
+            for attempt in range(1, IMMEDIATE_ATTEMPTS):
+                try:
+                    return self._serve(company_id)
+                except SETTLED_CONFLICTS as exc:
+                    _logger.info(
+                        "Leads webhook: %s, trying again at once (attempt %s of %s).",
+                        type(exc).__name__,
+                        attempt + 1,
+                        IMMEDIATE_ATTEMPTS,
+                    )
+                    _restart_transaction(request.env)
+            environ[RETRIED_AT_ONCE] = True
         # The last one leaves a conflict to Odoo's retries, with their back-off.
         return self._serve(company_id)
 

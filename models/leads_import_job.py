@@ -2,6 +2,7 @@ import base64
 import csv
 import io
 import logging
+import os
 from datetime import datetime
 
 import psycopg2
@@ -465,6 +466,11 @@ class LeadsImportJob(models.Model):
     def _import_phone_helper(self, run, rows, commit):
         """The helper process formatting the phones of a large background
         import (tools/phone_key_helper.py), or None."""
+        if not commit or run["dry_run"] or run["phone_index"] is None:
+            return None
+        # The helper competes with the import on a single core.
+        if len(os.sched_getaffinity(0)) < 2:
+            return None
         threshold = int(
             self.env["ir.config_parameter"]
             .sudo()
@@ -473,8 +479,6 @@ class LeadsImportJob(models.Model):
                 PHONE_HELPER_THRESHOLD,
             )
         )
-        if not commit or run["dry_run"] or run["phone_index"] is None:
-            return None
         if threshold <= 0 or rows < threshold:
             return None
         try:
@@ -897,7 +901,7 @@ class LeadsImportJob(models.Model):
         PostgreSQL stores the rows it was sent, so that both cores work.
         """
         helper = run["phone_helper"]
-        if helper and not helper.failed:
+        if helper and helper.working:
             return
         keys = run["phone_keys"]
         for raw in self._import_batch_phones(run, rows):

@@ -61,6 +61,11 @@ SURROGATE_MESSAGE = "must not contain lone surrogates (invalid Unicode)"
 RETRYABLE_ERRORS = (ConcurrencyError, psycopg2.OperationalError)
 
 
+class SettledConflict(ConcurrencyError):
+    """A concurrent transaction committed the same unique value: a fresh
+    transaction sees it (the webhook route retries at once)."""
+
+
 class InvalidPayload(Exception):
     """The JSON body does not follow the webhook schema."""
 
@@ -270,8 +275,9 @@ class LeadsInboundEvent(models.Model):
         """INSERT ... ON CONFLICT DO NOTHING: the event row, once per id.
 
         A copy arriving while the first one is being processed waits for it,
-        then gets a serialization failure that Odoo retries; the retry finds
-        the stored event and replays its answer.
+        then gets a serialization failure, retried in a fresh transaction (at
+        once by the webhook route); the retry finds the stored event and
+        replays its answer.
         """
         now = fields.Datetime.now()
         contact = data["contact"]
@@ -475,7 +481,7 @@ class LeadsInboundEvent(models.Model):
         except psycopg2.errors.UniqueViolation as exc:
             # A concurrent transaction committed the same unique value: let
             # Odoo retry the request, it will see that row.
-            raise ConcurrencyError(str(exc)) from exc
+            raise SettledConflict(str(exc)) from exc
         except Exception as exc:  # noqa: BLE001 - stored on the event, never a 500
             _logger.exception(
                 "Webhook event %s of company %s failed.", self.id, company.id

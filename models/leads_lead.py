@@ -30,6 +30,8 @@ HISTORY_FIELDS = (
 )
 # Only conversion (action_convert, in sudo after its checks) sets these.
 CONVERSION_FIELDS = ("partner_id", "converted_date", "conversion_trigger")
+# Seconds a conversion waits for another one of the same lead.
+CONVERSION_LOCK_TIMEOUT = 10
 
 
 GROUP_TASKS = "leads_management.group_lead_view_tasks"
@@ -1104,13 +1106,23 @@ class LeadsLead(models.Model):
         # commits, this raises SerializationFailure (converted since this
         # transaction started), a conflict already settled, which the webhook
         # retries at once and Odoo after its back-off; the retry sees the
-        # converted lead. Rows in id order, so that overlapping batches
-        # cannot deadlock.
-        self.env.cr.execute(
+        # converted lead. Rows in id order, as the convert wizard takes them,
+        # and at most CONVERSION_LOCK_TIMEOUT: a long transaction holding a
+        # lead (LockNotAvailable then, retried by Odoo) must not keep a
+        # worker waiting.
+        cr = self.env.cr
+        cr.execute(
+            "SELECT current_setting('lock_timeout'), "
+            "set_config('lock_timeout', %s, true)",
+            [f"{CONVERSION_LOCK_TIMEOUT}s"],
+        )
+        lock_timeout = cr.fetchone()[0]
+        cr.execute(
             "SELECT id FROM leads_lead WHERE id IN %s ORDER BY id FOR UPDATE",
             [tuple(self.ids)],
             log_exceptions=False,
         )
+        cr.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
         self.invalidate_recordset(["partner_id", "converted_date", "stage_id"])
 
     def _prepare_partner_vals(self):

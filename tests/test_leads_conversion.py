@@ -169,6 +169,7 @@ class TestLeadsConversionRace(LeadsCommon):
                 env["leads.lead"].create({"name": name, "phone": "+1 415 555 0142"}).id
             )
         cr1, cr2 = self._cursor(), self._cursor()
+        thread = None
         try:
             env1 = api.Environment(cr1, SUPERUSER_ID, {})
             env2 = api.Environment(cr2, SUPERUSER_ID, {})
@@ -218,6 +219,8 @@ class TestLeadsConversionRace(LeadsCommon):
             cr2.execute("SELECT count(*) FROM res_partner WHERE name = %s", [name])
             self.assertEqual(cr2.fetchone()[0], 1)
         finally:
+            if thread:
+                thread.join(10)
             cr1.rollback()
             cr2.rollback()
             cr1.close()

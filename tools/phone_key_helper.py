@@ -12,6 +12,11 @@ sent any more, and the import formats whatever number has no key yet itself.
 Whatever goes wrong with the helper (it cannot start, dies, answers nonsense)
 costs speed, never a row: the import then formats every number itself.
 
+The helper loads Odoo's ``phone_validation`` and ``phonenumbers``, not the
+other installed modules: a module that changed how numbers are formatted by
+patching them on import would not apply there. Set the system parameter
+``leads_management.import_phone_helper_threshold`` to 0 to do without it.
+
 Run as a script, this file is the helper: it reads its configuration, then
 lists of numbers, one JSON line each, and answers a JSON line of keys for each.
 """
@@ -75,6 +80,11 @@ class PhoneKeyHelper:
         )
         self._thread.start()
 
+    @property
+    def working(self):
+        """Whether the helper has started and not failed."""
+        return self._ready and not self.failed
+
     # ------------------------------------------------------------ import side
     def submit(self, numbers):
         """Queue ``numbers`` (a batch's) for formatting; returns its token."""
@@ -104,7 +114,12 @@ class PhoneKeyHelper:
                 # Still starting (or never will): not worth waiting for.
                 self._process.kill()
         self._batches.put(None)
-        self._thread.join(START_TIMEOUT)
+        # The thread ends its current exchange (a chunk: milliseconds); a
+        # helper that takes longer is stuck, and killed.
+        self._thread.join(5)
+        if self._thread.is_alive():
+            self._process.kill()
+            self._thread.join(5)
         with contextlib.suppress(OSError):  # the helper may be gone already
             self._process.stdin.close()
         try:
@@ -134,7 +149,7 @@ class PhoneKeyHelper:
                     self._process.stdin.write(json.dumps(chunk) + "\n")
                     self._process.stdin.flush()
                     keys = _read_answer(self._process)
-                    if not isinstance(keys, list) or len(keys) != len(chunk):
+                    if not _keys_answer(keys, len(chunk)):
                         raise RuntimeError("the helper's answer does not match")
                     with self._lock:
                         if token not in self._taken:
@@ -163,6 +178,18 @@ class PhoneKeyHelper:
             finished = self._finished.get(token)
         if finished:
             finished.set()
+
+
+def _keys_answer(keys, count):
+    """Whether ``keys`` is an answer to ``count`` numbers: E.164 or False."""
+    return (
+        isinstance(keys, list)
+        and len(keys) == count
+        and all(
+            key is False or (isinstance(key, str) and key.startswith("+"))
+            for key in keys
+        )
+    )
 
 
 def _read_answer(process, timeout=None):

@@ -72,7 +72,8 @@ class LeadsConvertWizard(models.TransientModel):
             raise UserError(self.env._("Choose the client to link the leads to."))
         partner = self.partner_id if self.action == "link" else None
         partners = self.env["res.partner"]
-        for lead in self.lead_ids:
+        # In id order, as a conversion locks its leads: never a deadlock.
+        for lead in self.lead_ids.sorted("id"):
             partners |= lead.action_convert(partner=partner)
         if len(partners) != 1:
             return {"type": "ir.actions.act_window_close"}
