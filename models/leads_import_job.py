@@ -427,9 +427,12 @@ class LeadsImportJob(models.Model):
         job), every batch is committed with the resume point ``next_row``.
         """
         self.ensure_one()
-        read = self._import_read(
-            base64.b64decode(self.file or b""), self.encoding, self.delimiter
-        )
+        data = base64.b64decode(self.file or b"")
+        # The text is all the rows need: the file leaves the cache (up to
+        # 27 MB of base64), then its bytes, before the batches start.
+        self.invalidate_recordset(["file"])
+        read = self._import_read(data, self.encoding, self.delimiter)
+        del data
         run = self._import_context(read["header"], dry_run)
         if not dry_run:
             self.write({"state": "running", "total_rows": read["rows"]})

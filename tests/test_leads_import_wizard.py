@@ -825,6 +825,52 @@ class TestLeadsImportWizard(LeadsCommon):
             [f"+1415555{2400 + i}" for i in range(6)],
         )
 
+    def test_import_files_are_not_indexed(self):
+        """The upload, the job's copy and the error reports are stored, but
+        their content (personal data) is not indexed for search; other text
+        attachments still are."""
+        wizard = self._import(HEADER + "Indexed Ann,+1 415 555 2501,\nNo Contact,,\n")
+        self.assertEqual(self._counts(wizard), (1, 0, 0, 1))
+        Attachment = self.env["ir.attachment"].sudo()
+        files = Attachment.search(
+            [
+                "|",
+                "&",
+                ("res_model", "=", "leads.import.wizard"),
+                ("res_id", "=", wizard.id),
+                "&",
+                ("res_model", "=", "leads.import.job"),
+                ("res_id", "=", wizard.job_id.id),
+                ("res_field", "in", ("file", "error_file")),
+            ]
+        )
+        self.assertEqual(
+            sorted(files.mapped(lambda att: (att.res_model, att.res_field))),
+            [
+                ("leads.import.job", "error_file"),
+                ("leads.import.job", "file"),
+                ("leads.import.wizard", "error_file"),
+                ("leads.import.wizard", "file"),
+            ],
+        )
+        self.assertIn(b"Indexed Ann", base64.b64decode(wizard.job_id.file))
+        self.assertEqual(files.mapped("index_content"), [False] * 4)
+        # Rewritten files are not indexed either.
+        wizard.job_id.sudo().file = base64.b64encode(HEADER.encode() + b"Again Ann,,\n")
+        job_file = files.filtered(lambda att: att.res_model == "leads.import.job")
+        job_file = job_file.filtered(lambda att: att.res_field == "file")
+        self.assertIn(b"Again Ann", job_file.raw)
+        self.assertFalse(job_file.index_content)
+        other = Attachment.create(
+            {
+                "name": "notes.txt",
+                "raw": b"Indexed Ann called",
+                "res_model": "leads.lead",
+                "res_id": self._leads()[:1].id,
+            }
+        )
+        self.assertIn("Indexed Ann", other.index_content)
+
     def test_archived_lead_is_not_a_duplicate(self):
         """As for the webhooks, an archived lead is no duplicate: the row
         makes a new lead instead of being skipped or updating a hidden one."""
