@@ -30,13 +30,13 @@ class IrAttachment(models.Model):
         unindexed = self.filtered(
             lambda att: (att.res_model, att.res_field) in UNINDEXED_FILES
         )
-        if unindexed:
-            super(
-                IrAttachment, unindexed.with_context(leads_unindexed=True)
-            )._set_attachment_data(asbytes)
-        others = self - unindexed
-        if others:
-            super(IrAttachment, others)._set_attachment_data(asbytes)
+        if not unindexed:
+            return super()._set_attachment_data(asbytes)
+        if unindexed != self:
+            super(IrAttachment, self - unindexed)._set_attachment_data(asbytes)
+        return super(
+            IrAttachment, unindexed.with_context(leads_unindexed=True)
+        )._set_attachment_data(asbytes)
 
     def _index(self, bin_data, file_type, checksum=None):
         if self.env.context.get("leads_unindexed"):
