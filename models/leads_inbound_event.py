@@ -479,8 +479,9 @@ class LeadsInboundEvent(models.Model):
         except RETRYABLE_ERRORS:
             raise
         except psycopg2.errors.UniqueViolation as exc:
-            # A concurrent transaction committed the same unique value: let
-            # Odoo retry the request, it will see that row.
+            # A concurrent transaction committed the same unique value: a
+            # fresh transaction sees that row (the webhook route retries at
+            # once, Odoo's retrying otherwise).
             raise SettledConflict(str(exc)) from exc
         except Exception as exc:  # noqa: BLE001 - stored on the event, never a 500
             _logger.exception(

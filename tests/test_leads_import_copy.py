@@ -80,9 +80,8 @@ class TestLeadsImportCopy(LeadsCommon):
         del values["id"]
         return values
 
-    def test_copy_stores_what_create_stores(self):
-        # A custom field with a default, a computed stored one.
-        self.create_manual_field("x_size", "Size", "char")
+    def _create_shout_field(self):
+        """A stored computed custom field: the name in capitals."""
         self.create_manual_field(
             "x_shout",
             "Shout",
@@ -92,6 +91,11 @@ class TestLeadsImportCopy(LeadsCommon):
             depends="name",
             compute="for lead in self:\n    lead['x_shout'] = lead.name.upper()",
         )
+
+    def test_copy_stores_what_create_stores(self):
+        # A custom field with a default, a computed stored one.
+        self.create_manual_field("x_size", "Size", "char")
+        self._create_shout_field()
         self.env["ir.default"].set("leads.lead", "x_size", "Medium")
         Lead = self._copy_env()
         vals_list = [self._vals(1), self._vals(2, name="  Padded  ")]
@@ -199,15 +203,7 @@ class TestLeadsImportCopy(LeadsCommon):
     def test_given_computed_value_goes_through_create(self):
         """create() decides per lead which given computed values it keeps:
         such a batch goes through it, and the value is computed over."""
-        self.create_manual_field(
-            "x_shout",
-            "Shout",
-            "char",
-            store=True,
-            readonly=True,
-            depends="name",
-            compute="for lead in self:\n    lead['x_shout'] = lead.name.upper()",
-        )
+        self._create_shout_field()
         Lead = self._copy_env()
         calls = []
         create = type(Lead)._create_normalized

@@ -730,7 +730,12 @@ class TestLeadsImportWizard(LeadsCommon):
 
     def _phone_helper_import(self, phones):
         """Background import of ``phones`` in batches of 2, the phone helper
-        on; returns the job and the numbers the import formatted itself."""
+        on; the import waits for the helper's keys of each batch, so that the
+        split of the work is deterministic.
+
+        Returns the job, the numbers the import formatted itself and, for
+        each helper closed, whether it had failed and its exit status.
+        """
         for p in self._background_setup():
             p.start()
             self.addCleanup(p.stop)
@@ -740,25 +745,13 @@ class TestLeadsImportWizard(LeadsCommon):
         content = HEADER + "".join(
             f"Lead {i},{phone},\n" for i, phone in enumerate(phones)
         )
-        calls = []
+        calls, closed = [], []
         key = leads_import_job.leads_phone_key
+        take, close = PhoneKeyHelper.take, PhoneKeyHelper.close
 
         def counting_key(number, *region):
             calls.append(number)
             return key(number, *region)
-
-        with patch.object(leads_import_job, "leads_phone_key", counting_key):
-            wizard = self._import(content)
-            self.env["leads.import.job"]._cron_process_import_jobs()
-        return wizard.job_id, calls
-
-    def test_large_import_formats_phones_in_the_helper(self):
-        """Once it has started, the helper formats the numbers (the import
-        waits for it here, to be deterministic); the import's result is the
-        same as without it."""
-        take = PhoneKeyHelper.take
-        closed = []
-        close = PhoneKeyHelper.close
 
         def waiting_take(helper, token, timeout=0):
             return take(helper, token, timeout=60)
@@ -767,13 +760,21 @@ class TestLeadsImportWizard(LeadsCommon):
             close(helper)
             closed.append((helper.failed, helper._process.poll()))
 
-        phones = [f"+1 415 555 {2300 + i}" for i in range(10)]
-        phones[5] = "+1 415 55"  # batch 3
         with (
+            patch.object(leads_import_job, "leads_phone_key", counting_key),
             patch.object(PhoneKeyHelper, "take", waiting_take),
             patch.object(PhoneKeyHelper, "close", checked_close),
         ):
-            job, calls = self._phone_helper_import(phones)
+            wizard = self._import(content)
+            self.env["leads.import.job"]._cron_process_import_jobs()
+        return wizard.job_id, calls, closed
+
+    def test_large_import_formats_phones_in_the_helper(self):
+        """Once it has started, the helper formats the numbers; the import's
+        result is the same as without it."""
+        phones = [f"+1 415 555 {2300 + i}" for i in range(10)]
+        phones[5] = "+1 415 55"  # batch 3
+        job, calls, closed = self._phone_helper_import(phones)
         # Batch 1 in the row check, batch 2 during the COPY of batch 1, while
         # the helper starts; the helper did the others.
         self.assertEqual(calls, phones[:4])
@@ -797,26 +798,14 @@ class TestLeadsImportWizard(LeadsCommon):
         impostor.write_text(
             "import sys\nprint('\"not ready\"', flush=True)\nsys.stdin.read()\n"
         )
-        take = PhoneKeyHelper.take
-        failed = []
-        close = PhoneKeyHelper.close
-
-        def waiting_take(helper, token, timeout=0):
-            return take(helper, token, timeout=60)
-
-        def checked_close(helper):
-            close(helper)
-            failed.append(helper.failed)
-
         phones = [f"+1 415 555 {2400 + i}" for i in range(6)]
         with (
             patch.object(phone_key_helper, "__file__", str(impostor)),
-            patch.object(PhoneKeyHelper, "take", waiting_take),
-            patch.object(PhoneKeyHelper, "close", checked_close),
             self.assertLogs(phone_key_helper.__name__, "WARNING") as logs,
         ):
-            job, calls = self._phone_helper_import(phones)
-        self.assertEqual(failed, [True])
+            job, calls, closed = self._phone_helper_import(phones)
+        self.assertEqual([failed for failed, _status in closed], [True])
+        self.assertIsNotNone(closed[0][1], "the impostor has exited")
         self.assertIn("the phone key helper stopped", logs.output[0])
         self.assertEqual(sorted(calls), sorted(phones))
         self.assertEqual((job.state, job.created_count), ("done", 6))
