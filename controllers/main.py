@@ -14,6 +14,7 @@ from odoo.addons.leads_management.models.leads_inbound_event import (
     RETRYABLE_ERRORS,
     SettledConflict,
     _error,
+    restart_transaction,
 )
 
 _logger = logging.getLogger(__name__)
@@ -117,7 +118,8 @@ class LeadsWebhookController(http.Controller):
                         attempt + 1,
                         IMMEDIATE_ATTEMPTS,
                     )
-                    _restart_transaction(request.env)
+                    # The body is cached: it is read again as it came.
+                    restart_transaction(request.env)
             environ[RETRIED_AT_ONCE] = True
         # The last one leaves a conflict to Odoo's retries, with their back-off.
         return self._serve(company_id)
@@ -195,14 +197,6 @@ class LeadsWebhookController(http.Controller):
             company.with_env(runner_env), payload
         )
         return _json_response(status, body)
-
-
-def _restart_transaction(env):
-    """Roll back and forget the transaction, as Odoo's ``retrying`` does
-    between two tries (the body is cached: it is read again as it came)."""
-    env.cr.rollback()
-    env.transaction.reset()
-    env.registry.reset_changes()
 
 
 def _reject_constant(name):

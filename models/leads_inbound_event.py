@@ -66,6 +66,22 @@ class SettledConflict(ConcurrencyError):
     transaction sees it (the webhook route retries at once)."""
 
 
+class ProcessingFailed(Exception):
+    """Processing an event failed; ``message`` is stored on the event."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def restart_transaction(env):
+    """Roll back and forget the transaction, as Odoo's ``retrying`` does
+    between two tries."""
+    env.cr.rollback()
+    env.transaction.reset()
+    env.registry.reset_changes()
+
+
 class InvalidPayload(Exception):
     """The JSON body does not follow the webhook schema."""
 
@@ -255,21 +271,39 @@ class LeadsInboundEvent(models.Model):
         ).hexdigest()
         event = self._insert_once(company, data, canonical, payload_hash)
         if not event:
-            event = self.search(
-                [("company_id", "=", company.id), ("external_id", "=", data["id"])]
+            return self._replay(company, data["id"], payload_hash)
+        try:
+            # No savepoint (two statements fewer on every event): so far the
+            # transaction holds the event's new row and nothing else.
+            return 200, event._process_in_transaction(data, company)
+        except ProcessingFailed as failure:
+            # Start again from the insertion: the event alone is stored, failed.
+            restart_transaction(self.env)
+            event = self._insert_once(company, data, canonical, payload_hash)
+            if not event:
+                return self._replay(company, data["id"], payload_hash)
+            return 200, event._store_outcome(
+                "failed", "failed", error_message=failure.message
             )
-            if event.payload_hash != payload_hash:
-                _logger.warning(
-                    "Webhook event %s of company %s replayed with another body.",
-                    event.id,
-                    company.id,
-                )
-                return 409, _error(
-                    "idempotency_conflict",
-                    "This event id was already received with a different body.",
-                )
-            return 200, dict(json.loads(event.response or "{}"), replayed=True)
-        return 200, event._process(data, company)
+
+    def _replay(self, company, external_id, payload_hash):
+        """The stored answer to an event id received before, or a conflict
+        when the body differs."""
+        event = self.search_fetch(
+            [("company_id", "=", company.id), ("external_id", "=", external_id)],
+            ["payload_hash", "response"],
+        )
+        if event.payload_hash != payload_hash:
+            _logger.warning(
+                "Webhook event %s of company %s replayed with another body.",
+                event.id,
+                company.id,
+            )
+            return 409, _error(
+                "idempotency_conflict",
+                "This event id was already received with a different body.",
+            )
+        return 200, dict(json.loads(event.response or "{}"), replayed=True)
 
     def _insert_once(self, company, data, canonical, payload_hash):
         """INSERT ... ON CONFLICT DO NOTHING: the event row, once per id.
@@ -464,18 +498,33 @@ class LeadsInboundEvent(models.Model):
     # ------------------------------------------------------------------
 
     def _process(self, data, company=None):
-        """Process the event; store the result (or the failure) and the answer,
-        which is returned."""
+        """Process the event in a savepoint (a retry by a manager); store the
+        result, or the failure, and return the answer stored."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                return self._process_in_transaction(data, company)
+        except ProcessingFailed as failure:
+            return self._store_outcome(
+                "failed", "failed", error_message=failure.message
+            )
+
+    def _process_in_transaction(self, data, company=None):
+        """Process the event and store its result; return the answer stored.
+
+        A failure raises ProcessingFailed, for the caller to undo what was
+        done and store it; conflicts with concurrent transactions propagate,
+        to be retried.
+        """
         self.ensure_one()
         company = company or self.company_id
         try:
-            with self.env.cr.savepoint():
-                result, lead, partner = self._dispatch(company, data)
-                # Computed now, in this business as the webhook user: the
-                # request's own environment (no user, no business) would
-                # otherwise compute them at commit (a new client's phone key
-                # takes the business's country).
-                self.env.flush_all()
+            result, lead, partner = self._dispatch(company, data)
+            # Computed now, in this business as the webhook user: the request's
+            # own environment (no user, no business) would otherwise compute
+            # them at commit (a new client's phone key takes the business's
+            # country).
+            self.env.flush_all()
         except RETRYABLE_ERRORS:
             raise
         except psycopg2.errors.UniqueViolation as exc:
@@ -488,9 +537,7 @@ class LeadsInboundEvent(models.Model):
                 "Webhook event %s of company %s failed.", self.id, company.id
             )
             message = exc.args[0] if isinstance(exc, UserError) else repr(exc)
-            return self._store_outcome(
-                "failed", "failed", error_message=str(message)[:2000]
-            )
+            raise ProcessingFailed(str(message)[:2000]) from exc
         response = self._store_outcome("done", result, lead, partner)
         self.env.cr.postcommit.add(
             partial(_after_commit, self.env.cr.dbname, self.id, result)
@@ -582,14 +629,18 @@ class LeadsInboundEvent(models.Model):
         open_leads = Domain(
             [("company_id", "=", company.id), ("converted_date", "=", False)]
         )
+        # sudo: the domain is the business's own leads already, what the lead
+        # rules give the webhook user, whose evaluation costs more than the
+        # search (the webhooks' hot path). The lead comes back in our env.
+        LeadSudo = Lead.sudo()
         if data["lead_id"]:
-            lead = Lead.search(open_leads & Domain("id", "=", data["lead_id"]))
+            lead = LeadSudo.search(open_leads & Domain("id", "=", data["lead_id"]))
             if lead:
-                return lead
+                return lead.with_env(Lead.env)
         for domain in self._contact_domains(phone, raw_phone, email):
-            lead = Lead.search(open_leads & domain, order="id", limit=1)
+            lead = LeadSudo.search(open_leads & domain, order="id", limit=1)
             if lead:
-                return lead
+                return lead.with_env(Lead.env)
         return Lead
 
     @api.model

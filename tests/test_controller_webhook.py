@@ -736,6 +736,39 @@ class TestWebhookBehaviour(WebhookCommon):
         self.assertEqual(event.result, "lead_created")
         self.assertTrue(event.lead_id)
 
+    def test_database_error_mid_processing_keeps_the_event_only(self):
+        """A database error after the lead and its contact key were written
+        aborts the transaction (events run without a savepoint): the event is
+        stored again as failed, and nothing else of it remains."""
+        phone = "+14155550725"
+        payload = self.event(contact={"phone": phone})
+        Event = type(self.env["leads.inbound.event"])
+
+        def log_on_record(event, record, data):
+            event.env.cr.execute("SELECT 1 / 0")
+
+        with (
+            patch.object(Event, "_log_on_record", log_on_record),
+            mute_logger(EVENT_LOGGER, "odoo.sql_db"),
+        ):
+            data = self.assertResult(self.post(payload), "failed")
+        event = self.Event.browse(data["event_id"])
+        self.assertEqual(event.state, "failed")
+        self.assertIn("division by zero", event.error_message)
+        self.assertEqual(event.external_id, payload["id"])
+        self.assertEqual(event.contact_phone, phone)
+        self.assertFalse(
+            self.Lead.with_context(active_test=False).search(
+                [("phone_sanitized", "=", phone)]
+            )
+        )
+        self.assertFalse(
+            self.env["leads.inbound.key"].search([("key", "=", f"phone:{phone}")])
+        )
+        self.assertEqual(self.post(payload).json(), dict(data, replayed=True))
+        event.with_user(self.manager).action_retry()
+        self.assertEqual(event.result, "lead_created")
+
     def test_failure_after_client_created_leaves_no_orphan(self):
         """C10: an error after the client is created rolls the whole
         conversion back (no orphan client, lead unconverted); a retry then
