@@ -73,9 +73,10 @@ def build_dir():
 
 
 class LiveServer:
-    def __init__(self, workers=2, prefix="leads_live"):
+    def __init__(self, workers=2, prefix="leads_live", modules=("leads_management",)):
         self.db = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
         self.workers = workers
+        self.modules = modules
         self.port = free_port()
         self.logfile = Path(f"/tmp/{self.db}.log")
         self.process = None
@@ -116,13 +117,13 @@ class LiveServer:
                 "-d",
                 self.db,
                 "-i",
-                "leads_management",
+                ",".join(self.modules),
                 "--stop-after-init",
                 "--log-level=warn",
                 "--max-cron-threads=0",
                 f"--http-port={free_port()}",
             ],
-            timeout=300,
+            timeout=600,
         )
         self.sql(
             "UPDATE res_company SET leads_webhook_secret = %s",
