@@ -892,9 +892,10 @@ def _after_commit(dbname, event_id, result):
     """Side effects that leave the database run here, once, after commit.
 
     None are sent yet (no automatic SMS or email reply); the log line marks
-    the place and lets the concurrency tests count executions.
+    the place and lets the concurrency tests count executions (at debug
+    level: Odoo logs every request already).
     """
-    _logger.info(
+    _logger.debug(
         "leads webhook side effects: db=%s event=%s result=%s",
         dbname,
         event_id,

@@ -491,10 +491,19 @@ class LeadsLead(models.Model):
 
     @api.constrains("stage_id", "converted_date")
     def _check_converted_stage(self):
+        # From the table, not the ormcache of _leads_stage_ids: the rule must
+        # hold even while another transaction changes the stages. Only the
+        # flag: the check runs on every new lead (a webhook's, an imported
+        # row's), and reading the stage records would fetch all their fields.
+        Stage = self.env["leads.lifecycle.stage"]
+        Stage.flush_model(["is_converted"])
+        self.env.cr.execute(
+            "SELECT id FROM leads_lifecycle_stage WHERE id = ANY(%s) AND is_converted",
+            [self.stage_id.ids],
+        )
+        converted_stage_ids = {stage_id for (stage_id,) in self.env.cr.fetchall()}
         for lead in self:
-            # From the stage record, not the ormcache of _leads_stage_ids: the
-            # rule must hold even while another transaction changes the stages.
-            in_converted_stage = lead.stage_id.is_converted
+            in_converted_stage = lead.stage_id.id in converted_stage_ids
             if in_converted_stage and not lead.converted_date:
                 raise ValidationError(
                     self.env._(
@@ -955,9 +964,14 @@ class LeadsLead(models.Model):
         """Complete an open lead with a new event of the same contact."""
         self.ensure_one()
         contact = data["contact"]
+        candidates = self._prepare_webhook_vals(data)
+        # Only the fields compared below: reading one field would fetch every
+        # field of the lead, and check access to each (4 ms here).
+        compared = [fname for fname in candidates if not fname.startswith("x_")]
+        self.fetch(["name", "phone", "email", *compared])
         vals = {
             fname: value
-            for fname, value in self._prepare_webhook_vals(data).items()
+            for fname, value in candidates.items()
             if fname.startswith("x_") or not self[fname]
         }
         if contact["email"] and not self.email:

@@ -143,6 +143,9 @@ class LiveServer:
                 f"--http-port={self.port}",
                 f"--gevent-port={free_port()}",
                 "--log-level=info",
+                # The after-commit side effects, counted by the race tests.
+                "--log-handler=odoo.addons.leads_management.models."
+                "leads_inbound_event:DEBUG",
                 f"--logfile={self.logfile}",
                 "--limit-time-real=120",
             ],

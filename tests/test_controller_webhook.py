@@ -453,6 +453,49 @@ class TestWebhookBehaviour(WebhookCommon):
         )
         self.assertEqual(self.Lead.browse(data["lead_id"]).source_id.name, "Newsletter")
 
+    def test_returning_caller_fills_only_what_the_lead_lacks(self):
+        self.create_manual_field("x_pet_name", "Pet Name")
+        data = self.assertResult(
+            self.post(
+                self.event(
+                    contact={"phone": "+14155550717"},
+                    utm={"medium": "email"},
+                    fields={"x_pet_name": "Rex"},
+                )
+            ),
+            "lead_created",
+        )
+        lead = self.Lead.browse(data["lead_id"])
+        self.assertEqual(lead.name, "+14155550717")
+        medium = lead.medium_id
+        self.assertTrue(medium)
+        self.assertResult(
+            self.post(
+                self.event(
+                    "intake_form.submitted",
+                    contact={
+                        "phone": "+1 415 555 0717",
+                        "email": "returning@example.com",
+                        "name": "Robin",
+                    },
+                    gclid="Cj0KCQ-returning",
+                    utm={"medium": "cpc", "campaign": "Autumn"},
+                    fields={"x_pet_name": "Max"},
+                )
+            ),
+            "lead_updated",
+        )
+        lead.invalidate_recordset()
+        self.assertEqual(lead.name, "Robin", "a name that was the phone is replaced")
+        self.assertEqual(lead.email, "returning@example.com")
+        self.assertEqual(lead.gclid, "Cj0KCQ-returning")
+        self.assertEqual(
+            lead.source_id, self.env.ref("leads_management.utm_source_google_ads")
+        )
+        self.assertEqual(lead.medium_id, medium, "a set value is kept")
+        self.assertEqual(lead.campaign_id.name, "Autumn")
+        self.assertEqual(lead["x_pet_name"], "Max", "custom fields take the news")
+
     def test_custom_fields(self):
         self.create_manual_field("x_pet_name", "Pet Name")
         data = self.assertResult(
