@@ -2,6 +2,15 @@ from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import SQL
 
+# Partners that are never clients: the partners of the businesses, and those of
+# internal users (employees, administrators), archived or not. Sub-queries, not
+# lists: no query of their own on the webhooks' hot path (partner_id is
+# required on both tables, so NOT IN sees no NULL).
+BUSINESS_PARTNERS = SQL("SELECT partner_id FROM res_company")
+STAFF_PARTNERS = SQL("SELECT partner_id FROM res_users WHERE share IS NOT TRUE")
+# Columns a contact is matched on, the same on leads and partners.
+CONTACT_COLUMNS = ["phone", "phone_sanitized", "email_normalized"]
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -55,20 +64,10 @@ class ResPartner(models.Model):
         (``res.company.partner_id``) and the partner of an internal user
         (employee, administrator, archived or not) never are.
         """
-        # sudo, archived included: which partners are businesses or staff is
-        # not a matter of the caller's rights. Sub-queries, not lists: no query
-        # of their own on the webhooks' hot path (partner_id is required, so
-        # NOT IN sees no NULL).
-        internal_users = (
-            self.env["res.users"]
-            .sudo()
-            .with_context(active_test=False)
-            ._search([("share", "=", False)])
-        )
         return (
             Domain("company_id", "in", [company.id, False])
-            & Domain("id", "not any!", SQL("SELECT partner_id FROM res_company"))
-            & Domain("user_ids", "not any", internal_users)
+            & Domain("id", "not any!", BUSINESS_PARTNERS)
+            & Domain("id", "not any!", STAFF_PARTNERS)
         )
 
     @api.model
@@ -85,16 +84,52 @@ class ResPartner(models.Model):
         return domain
 
     @api.model
+    def _leads_contact_conditions(self, phone_key, raw_phone, email_key):
+        """SQL of _leads_contact_domain, one condition per criterion in
+        matching order (phone, then email), on leads and partners alike."""
+        conditions = []
+        if phone_key:
+            conditions.append(SQL("phone_sanitized = %s", phone_key))
+        elif raw_phone:
+            conditions.append(SQL("phone = %s", raw_phone))
+        if email_key:
+            conditions.append(SQL("email_normalized = %s", email_key))
+        return conditions
+
+    @api.model
     def _leads_find_clients(self, company, phone_key, raw_phone, email_key, limit=1):
-        """Clients of ``company`` with this phone or email (oldest first)."""
-        domain = self._leads_contact_domain(phone_key, raw_phone, email_key)
-        if domain.is_false():
+        """Clients of ``company`` with this phone or email (oldest first).
+
+        In SQL, as _leads_client_domain and _leads_contact_domain say, for the
+        webhooks' hot path: through the ORM, building and optimising the
+        domain cost more than the lookup. The business's own clients only,
+        stricter than the partner record rules, which are not evaluated.
+        """
+        matches = self._leads_contact_conditions(phone_key, raw_phone, email_key)
+        if not matches:
             return self.browse()
-        domain &= self._leads_client_domain(company)
-        # sudo: the domain is the business's own clients already, stricter than
-        # the partner record rules, whose evaluation costs more than the search
-        # (the webhooks' hot path). The clients come back in the caller's env.
-        return self.sudo().search(domain, order="id", limit=limit).with_env(self.env)
+        self.flush_model(["active", "company_id", *CONTACT_COLUMNS])
+        self.env["res.company"].flush_model(["partner_id"])
+        self.env["res.users"].flush_model(["partner_id", "share"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT id FROM res_partner
+                 WHERE active IS TRUE
+                   AND (company_id = %s OR company_id IS NULL)
+                   AND id NOT IN (%s) AND id NOT IN (%s)
+                   AND (%s)
+                 ORDER BY id
+                 LIMIT %s
+                """,
+                company.id,
+                BUSINESS_PARTNERS,
+                STAFF_PARTNERS,
+                SQL(" OR ").join(matches),
+                limit,
+            )
+        )
+        return self.browse(partner_id for (partner_id,) in self.env.cr.fetchall())
 
     def action_view_leads(self):
         self.ensure_one()
