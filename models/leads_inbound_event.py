@@ -627,6 +627,21 @@ class LeadsInboundEvent(models.Model):
         """The open lead of ``company`` the event is about: ``lead_id``, then
         the phone, then the email (contract, section 5)."""
         Lead = self.env["leads.lead"].with_company(company)
+        query = self._open_lead_query(company, data, phone, raw_phone, email)
+        if query is None:
+            return Lead
+        self.env.cr.execute(query)
+        row = self.env.cr.fetchone()
+        return Lead.browse(row[0]) if row else Lead
+
+    def _open_lead_query(self, company, data, phone, raw_phone, email):
+        """SELECT of the id of _find_open_lead; None when nothing can match.
+
+        SQL, in the business's open leads (what the lead rules give the
+        webhook user): through the ORM, building and optimising the domains
+        cost more than the lookups themselves (the webhooks' hot path). The
+        best criterion wins, then the oldest lead.
+        """
         matches = []  # in matching order
         if data["lead_id"]:
             matches.append(SQL("id = %s", data["lead_id"]))
@@ -634,31 +649,25 @@ class LeadsInboundEvent(models.Model):
             phone, raw_phone, email
         )
         if not matches:
-            return Lead
-        # One query in SQL, in the business's open leads (what the lead rules
-        # give the webhook user): through the ORM, building and optimising the
-        # domains cost more than the lookups themselves (the webhooks' hot
-        # path). The best criterion wins, then the oldest lead.
-        Lead.flush_model(["active", "company_id", "converted_date", *CONTACT_COLUMNS])
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT id FROM leads_lead
-                 WHERE company_id = %s AND converted_date IS NULL
-                   AND active IS TRUE AND (%s)
-                 ORDER BY CASE %s END, id
-                 LIMIT 1
-                """,
-                company.id,
-                SQL(" OR ").join(matches),
-                SQL(" ").join(
-                    SQL("WHEN %s THEN %s", match, rank)
-                    for rank, match in enumerate(matches)
-                ),
-            )
+            return None
+        self.env["leads.lead"].flush_model(
+            ["active", "company_id", "converted_date", *CONTACT_COLUMNS]
         )
-        row = self.env.cr.fetchone()
-        return Lead.browse(row[0]) if row else Lead
+        return SQL(
+            """
+            SELECT id FROM leads_lead
+             WHERE company_id = %s AND converted_date IS NULL
+               AND active IS TRUE AND (%s)
+             ORDER BY CASE %s END, id
+             LIMIT 1
+            """,
+            company.id,
+            SQL(" OR ").join(matches),
+            SQL(" ").join(
+                SQL("WHEN %s THEN %s", match, rank)
+                for rank, match in enumerate(matches)
+            ),
+        )
 
     def _process_capture(self, company, data):
         Lead = self.env["leads.lead"].with_company(company)
@@ -667,30 +676,53 @@ class LeadsInboundEvent(models.Model):
         phone, raw_phone, email = self._contact_keys(company, contact)
         if not (company.leads_management_enabled or company.leads_auto_create_client):
             return "visitor_logged", Lead, Partner
-        # Serialise every capture of this contact in this business.
-        self.env["leads.inbound.key"]._touch(
-            company, self._inbound_keys(phone, raw_phone, email)
+        lead, partner = self._touch_and_find_contact(
+            company, data, phone, raw_phone, email
         )
-        email_key = email
-        is_call = data["type"] in ("call.inbound", "sms.inbound")
-        if is_call:
-            # A call or an SMS is about its phone number only.
-            email = False
-        if company.leads_management_enabled:
-            lead = self._find_open_lead(company, data, phone, raw_phone, email)
-            if lead:
-                lead._update_from_webhook(data)
-                self._log_on_record(lead, data)
-                return "lead_updated", lead, Partner
-        partner = self._match_partner(company, phone, raw_phone, email)
+        if lead:
+            lead._update_from_webhook(data)
+            self._log_on_record(lead, data)
+            return "lead_updated", lead, Partner
         if partner:
             self._log_on_record(partner, data)
             return "client_matched", Lead, partner
         if company.leads_management_enabled:
-            lead = self._capture_new_lead(company, data, phone, email_key)
+            lead = self._capture_new_lead(company, data, phone, email)
             return "lead_created", lead, Partner
         partner = self._capture_new_client(company, data, phone)
         return "client_created", Lead, partner
+
+    def _touch_and_find_contact(self, company, data, phone, raw_phone, email):
+        """``(open lead, client)`` of a capture's contact, the client only
+        looked for when no lead matches (and the lead only when Leads
+        Management is on); both empty when the contact is new.
+
+        The contact's keys are touched first, in the same statement: every
+        capture of a contact in a business is serialised (leads.inbound.key).
+        One statement for the three (the webhooks' hot path).
+        """
+        Lead = self.env["leads.lead"].with_company(company)
+        Partner = self.env["res.partner"].with_company(company)
+        keys = self._inbound_keys(phone, raw_phone, email)
+        if data["type"] in ("call.inbound", "sms.inbound"):
+            # A call or an SMS is about its phone number only.
+            email = False
+        lead_query = None
+        if company.leads_management_enabled:
+            lead_query = self._open_lead_query(company, data, phone, raw_phone, email)
+        partner_query = Partner._leads_clients_query(company, phone, raw_phone, email)
+        lead_id, partner_id = self.env["leads.inbound.key"]._touch(
+            company,
+            keys,
+            then=SQL(
+                "SELECT (%s), (%s)",
+                lead_query or SQL("NULL"),
+                partner_query or SQL("NULL"),
+            ),
+        )
+        if lead_id:
+            return Lead.browse(lead_id), Partner
+        return Lead, Partner.browse(partner_id) if partner_id else Partner
 
     def _capture_new_lead(self, company, data, phone, email):
         """The new lead of a capture, its event in its history (the webhook
@@ -714,12 +746,6 @@ class LeadsInboundEvent(models.Model):
         )
         self._log_on_record(partner, data)
         return partner
-
-    def _match_partner(self, company, phone, raw_phone, email):
-        """The oldest client of ``company`` with this phone or email."""
-        return self.env["res.partner"]._leads_find_clients(
-            company, phone, raw_phone, email
-        )
 
     def _prepare_client_vals(self, company, data, phone):
         contact = data["contact"]

@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.tools import SQL
 
 
 class LeadsInboundKey(models.Model):
@@ -27,16 +28,26 @@ class LeadsInboundKey(models.Model):
         "UNIQUE(company_id, key)", "A contact key exists once per business."
     )
 
-    def _touch(self, company, keys):
-        """Serialise on ``keys`` (e.g. ``phone:+1415...``) for ``company``."""
-        for key in sorted(set(keys)):
-            self.env.cr.execute(
-                """
-                INSERT INTO leads_inbound_key (company_id, key, touched)
-                VALUES (%s, %s, now() at time zone 'UTC')
-                ON CONFLICT (company_id, key)
-                DO UPDATE SET touched = EXCLUDED.touched
-                """,
-                [company.id, key],
-                log_exceptions=False,
-            )
+    def _touch(self, company, keys, then=None):
+        """Serialise on ``keys`` (e.g. ``phone:+1415...``) for ``company``.
+
+        ``then``: a SELECT run in the same statement, after the keys (one
+        round trip for both); its row is returned.
+        """
+        upsert = SQL(
+            """
+            INSERT INTO leads_inbound_key (company_id, key, touched)
+            SELECT %s, key, now() at time zone 'UTC'
+              FROM unnest(%s::varchar[]) AS key
+             ORDER BY key
+            ON CONFLICT (company_id, key)
+            DO UPDATE SET touched = EXCLUDED.touched
+            """,
+            company.id,
+            # Sorted: two events of the same contact lock its keys in order.
+            sorted(set(keys)),
+        )
+        if then is not None:
+            upsert = SQL("WITH touched AS (%s) %s", upsert, then)
+        self.env.cr.execute(upsert, log_exceptions=False)
+        return self.env.cr.fetchone() if then is not None else None

@@ -98,38 +98,46 @@ class ResPartner(models.Model):
 
     @api.model
     def _leads_find_clients(self, company, phone_key, raw_phone, email_key, limit=1):
-        """Clients of ``company`` with this phone or email (oldest first).
+        """Clients of ``company`` with this phone or email (oldest first)."""
+        query = self._leads_clients_query(
+            company, phone_key, raw_phone, email_key, limit
+        )
+        if query is None:
+            return self.browse()
+        self.env.cr.execute(query)
+        return self.browse(partner_id for (partner_id,) in self.env.cr.fetchall())
 
-        In SQL, as _leads_client_domain and _leads_contact_domain say, for the
+    @api.model
+    def _leads_clients_query(self, company, phone_key, raw_phone, email_key, limit=1):
+        """SELECT of the ids of _leads_find_clients; None when nothing can match.
+
+        SQL, as _leads_client_domain and _leads_contact_domain say, for the
         webhooks' hot path: through the ORM, building and optimising the
         domain cost more than the lookup. The business's own clients only,
         stricter than the partner record rules, which are not evaluated.
         """
         matches = self._leads_contact_conditions(phone_key, raw_phone, email_key)
         if not matches:
-            return self.browse()
+            return None
         self.flush_model(["active", "company_id", *CONTACT_COLUMNS])
         self.env["res.company"].flush_model(["partner_id"])
         self.env["res.users"].flush_model(["partner_id", "share"])
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT id FROM res_partner
-                 WHERE active IS TRUE
-                   AND (company_id = %s OR company_id IS NULL)
-                   AND id NOT IN (%s) AND id NOT IN (%s)
-                   AND (%s)
-                 ORDER BY id
-                 LIMIT %s
-                """,
-                company.id,
-                BUSINESS_PARTNERS,
-                STAFF_PARTNERS,
-                SQL(" OR ").join(matches),
-                limit,
-            )
+        return SQL(
+            """
+            SELECT id FROM res_partner
+             WHERE active IS TRUE
+               AND (company_id = %s OR company_id IS NULL)
+               AND id NOT IN (%s) AND id NOT IN (%s)
+               AND (%s)
+             ORDER BY id
+             LIMIT %s
+            """,
+            company.id,
+            BUSINESS_PARTNERS,
+            STAFF_PARTNERS,
+            SQL(" OR ").join(matches),
+            limit,
         )
-        return self.browse(partner_id for (partner_id,) in self.env.cr.fetchall())
 
     def action_view_leads(self):
         self.ensure_one()

@@ -860,9 +860,9 @@ class TestWebhookBehaviour(WebhookCommon):
         real_touch = Key._touch
         calls = []
 
-        def touch(records, company, keys):
+        def touch(records, company, keys, then=None):
             calls.append(keys)
-            real_touch(records, company, keys)
+            row = real_touch(records, company, keys, then=then)
             if len(calls) <= failures:
                 records.env.cr.execute(
                     "DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = "
@@ -870,6 +870,7 @@ class TestWebhookBehaviour(WebhookCommon):
                     "access due to concurrent update'; END $$",
                     log_exceptions=False,
                 )
+            return row
 
         return patch.object(Key, "_touch", touch), calls
 
