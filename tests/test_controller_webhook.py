@@ -583,6 +583,25 @@ class TestWebhookBehaviour(WebhookCommon):
         )
         self.assertEqual(self.Lead.browse(data["lead_id"]).create_uid, self.runner)
 
+    def test_database_named_in_a_header(self):
+        """X-Odoo-Database (docs/webhooks.md) chooses the database without
+        Odoo listing them; a database the server does not serve gets 404."""
+        data = self.assertResult(
+            self.post(
+                self.event(contact={"phone": "+14155550745"}),
+                headers={"X-Odoo-Database": self.env.cr.dbname},
+            ),
+            "lead_created",
+        )
+        self.assertTrue(self.Event.browse(data["event_id"]).exists())
+        payload = self.event(contact={"phone": "+14155550746"})
+        response = self.post(
+            payload, headers={"X-Odoo-Database": f"{self.env.cr.dbname}_other"}
+        )
+        self.assertEqual(response.status_code, 404)
+        self.assertNotIn("Traceback", response.text)
+        self.assertFalse(self.Event.search([("external_id", "=", payload["id"])]))
+
     # ------------------------------------------------------ event log access
     @mute_logger("odoo.models", "odoo.addons.base.models.ir_model")
     def test_event_log_access(self):
