@@ -8,6 +8,7 @@ import psycopg2.errors
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from odoo import http
+from odoo.exceptions import MissingError
 from odoo.http import request
 
 from odoo.addons.leads_management.models.leads_inbound_event import (
@@ -34,6 +35,15 @@ _DUMMY_SECRET = b"leads-management-unknown-endpoint"
 # caller, or a duplicate delivery, arriving while the first one is written).
 SETTLED_CONFLICTS = (SettledConflict, psycopg2.errors.SerializationFailure)
 IMMEDIATE_ATTEMPTS = 3
+# What the webhooks read of a business, in one query.
+COMPANY_FIELDS = [
+    "active",
+    "leads_webhook_secret",
+    "leads_webhook_secret_previous",
+    "leads_webhook_secret_previous_expiry",
+    "leads_management_enabled",
+    "leads_auto_create_client",
+]
 # Set in the WSGI environ once the immediate attempts are spent: Odoo's own
 # retries then call the route again, for one attempt each.
 RETRIED_AT_ONCE = "leads_management.retried_at_once"
@@ -134,6 +144,22 @@ class LeadsWebhookController(http.Controller):
             request.env.cr.rollback()
             return _refuse(400, "invalid_payload", "The event could not be processed.")
 
+    def _get_company(self, company_id):
+        """The business of the URL, with what processing needs of it read in
+        one query; empty when it is unknown or archived.
+
+        sudo: only to read the business's secret, before anything else.
+        browse and fetch rather than search: a search would build, optimise
+        and order a domain, a third of this read's cost on every event.
+        """
+        company = request.env["res.company"].sudo().browse(company_id)
+        company.fetch(COMPANY_FIELDS)
+        try:
+            known = company.active
+        except MissingError:
+            known = False
+        return company if known else company.browse()
+
     def _handle(self, company_id):
         httprequest = request.httprequest
         if httprequest.method != "POST":
@@ -155,24 +181,7 @@ class LeadsWebhookController(http.Controller):
         if len(raw_body) > MAX_BODY:
             return _refuse(413, "too_large", "The body is larger than 256 KiB.")
 
-        # sudo: only to read the business's secret, before anything else.
-        # One query, which also reads what processing needs of the business;
-        # archived businesses are unknown.
-        company = (
-            request.env["res.company"]
-            .sudo()
-            .search_fetch(
-                [("id", "=", company_id)],
-                [
-                    "leads_webhook_secret",
-                    "leads_webhook_secret_previous",
-                    "leads_webhook_secret_previous_expiry",
-                    "leads_management_enabled",
-                    "leads_auto_create_client",
-                    "partner_id",
-                ],
-            )
-        )
+        company = self._get_company(company_id)
         secrets = company._leads_webhook_secrets() if company else []
         header = httprequest.headers.get("X-Leads-Signature", "")
         signed = verify_signature(secrets, header, raw_body)
