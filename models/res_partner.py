@@ -97,19 +97,9 @@ class ResPartner(models.Model):
         return conditions
 
     @api.model
-    def _leads_find_clients(self, company, phone_key, raw_phone, email_key, limit=1):
-        """Clients of ``company`` with this phone or email (oldest first)."""
-        query = self._leads_clients_query(
-            company, phone_key, raw_phone, email_key, limit
-        )
-        if query is None:
-            return self.browse()
-        self.env.cr.execute(query)
-        return self.browse(partner_id for (partner_id,) in self.env.cr.fetchall())
-
-    @api.model
     def _leads_clients_query(self, company, phone_key, raw_phone, email_key, limit=1):
-        """SELECT of the ids of _leads_find_clients; None when nothing can match.
+        """SELECT of the ids of the clients of ``company`` with this phone or
+        email, oldest first; None when nothing can match.
 
         SQL, as _leads_client_domain and _leads_contact_domain say, for the
         webhooks' hot path: through the ORM, building and optimising the
