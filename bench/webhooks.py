@@ -184,47 +184,36 @@ def main():
                 {"Content-Type": "application/json"},
             )
 
-        def json2_create(client, i):
-            body = json.dumps(
-                {
-                    "vals_list": [
-                        {
-                            "name": f"RPC {i}",
-                            "phone": f"+1 629 {2000000 + i:07d}",
-                        }
-                    ]
-                }
-            ).encode()
-            return post(
-                f"{server.base_url}/json/2/leads.lead/create",
-                body,
-                {"Content-Type": "application/json", "Authorization": f"bearer {key}"},
-            )
+        def json2_create_of(model, area_code):
+            def json2_create(client, i):
+                body = json.dumps(
+                    {
+                        "vals_list": [
+                            {
+                                "name": f"RPC {i}",
+                                "phone": f"+1 {area_code} {2000000 + i:07d}",
+                            }
+                        ]
+                    }
+                ).encode()
+                return post(
+                    f"{server.base_url}/json/2/{model}/create",
+                    body,
+                    {
+                        "Content-Type": "application/json",
+                        "Authorization": f"bearer {key}",
+                    },
+                )
 
-        def json2_create_crm(client, i):
-            body = json.dumps(
-                {
-                    "vals_list": [
-                        {
-                            "name": f"RPC {i}",
-                            "phone": f"+1 630 {2000000 + i:07d}",
-                        }
-                    ]
-                }
-            ).encode()
-            return post(
-                f"{server.base_url}/json/2/crm.lead/create",
-                body,
-                {"Content-Type": "application/json", "Authorization": f"bearer {key}"},
-            )
+            return json2_create
 
         loads = {
             "webhook": webhook,
             "version_info": version_info,
-            "json2_create": json2_create,
+            "json2_create": json2_create_of("leads.lead", 629),
         }
         if args.crm:
-            loads["json2_crm_lead"] = json2_create_crm
+            loads["json2_crm_lead"] = json2_create_of("crm.lead", 630)
         # Warm every worker up first (registry loading, caches), on every
         # load's path: a worker's first event or JSON-2 call loads the access
         # rules and caches that its later ones reuse.
