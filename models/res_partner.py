@@ -71,30 +71,40 @@ class ResPartner(models.Model):
         )
 
     @api.model
-    def _leads_contact_domain(self, phone_key, raw_phone, email_key):
-        """Partners with this E.164 phone (or, when the phone has no E.164
-        form, this phone as typed) or this normalised email."""
-        domain = Domain.FALSE
+    def _leads_contact_criteria(self, phone_key, raw_phone, email_key):
+        """``(column, value)`` pairs a contact is matched on, in matching
+        order: its E.164 phone (or, when the phone has no E.164 form, the phone
+        as typed), then its normalised email. The same columns on leads and
+        partners; the domain and the SQL below are built from them."""
+        criteria = []
         if phone_key:
-            domain |= Domain("phone_sanitized", "=", phone_key)
+            criteria.append(("phone_sanitized", phone_key))
         elif raw_phone:
-            domain |= Domain("phone", "=", raw_phone)
+            criteria.append(("phone", raw_phone))
         if email_key:
-            domain |= Domain("email_normalized", "=", email_key)
-        return domain
+            criteria.append(("email_normalized", email_key))
+        return criteria
+
+    @api.model
+    def _leads_contact_domain(self, phone_key, raw_phone, email_key):
+        """Records with this contact's phone or email (leads or partners)."""
+        return Domain.OR(
+            Domain(column, "=", value)
+            for column, value in self._leads_contact_criteria(
+                phone_key, raw_phone, email_key
+            )
+        )
 
     @api.model
     def _leads_contact_conditions(self, phone_key, raw_phone, email_key):
-        """SQL of _leads_contact_domain, one condition per criterion in
-        matching order (phone, then email), on leads and partners alike."""
-        conditions = []
-        if phone_key:
-            conditions.append(SQL("phone_sanitized = %s", phone_key))
-        elif raw_phone:
-            conditions.append(SQL("phone = %s", raw_phone))
-        if email_key:
-            conditions.append(SQL("email_normalized = %s", email_key))
-        return conditions
+        """_leads_contact_domain in SQL, one condition per criterion, in
+        matching order."""
+        return [
+            SQL("%s = %s", SQL.identifier(column), value)
+            for column, value in self._leads_contact_criteria(
+                phone_key, raw_phone, email_key
+            )
+        ]
 
     @api.model
     def _leads_clients_query(self, company, phone_key, raw_phone, email_key, limit=1):
