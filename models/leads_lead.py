@@ -14,6 +14,7 @@ from odoo.orm.domains import DomainAnd, DomainCondition
 from odoo.tools import SQL
 
 from odoo.addons.mail.models.mail_thread import MailThread
+from odoo.addons.utm.models.utm_mixin import UtmMixin
 
 from .leads_text import neutralize_cell, neutralize_formula
 
@@ -292,6 +293,21 @@ class LeadsLead(models.Model):
     # ------------------------------------------------------------------
     # Defaults, group expand and computes
     # ------------------------------------------------------------------
+
+    @api.model
+    def default_get(self, fields):
+        # utm.mixin takes the utm fields' defaults from the request's cookies:
+        # a website visitor's campaign. Leads are added by staff, imports and
+        # webhooks, whose cookies are the staff's browser's or the sender's
+        # HTTP client's (outside the signed body), never the lead's: those
+        # fields keep the ordinary defaults only (context, ir.default).
+        utm_fields = {
+            fname for _param, fname, _cookie in self.env["utm.mixin"].tracking_fields()
+        }
+        values = super().default_get([f for f in fields if f not in utm_fields])
+        if asked := [fname for fname in fields if fname in utm_fields]:
+            values.update(super(UtmMixin, self).default_get(asked))
+        return values
 
     @api.model
     def _read_group_expand_stage_ids(self, stages, domain):

@@ -453,6 +453,36 @@ class TestWebhookBehaviour(WebhookCommon):
         )
         self.assertEqual(self.Lead.browse(data["lead_id"]).source_id.name, "Newsletter")
 
+    def test_sender_cookies_never_fill_utm(self):
+        """utm.mixin fills a new record's utm fields from the request's
+        cookies (a website visitor's campaign). A webhook's cookies belong to
+        the sender's HTTP client, outside the signed body: the lead takes the
+        payload's utm values only, and no utm record is made from a cookie."""
+        for name in ("source", "medium", "campaign"):
+            self.opener.cookies.set(f"odoo_utm_{name}", f"Cookie{name.title()}")
+        data = self.assertResult(
+            self.post(self.event(contact={"phone": "+14155550731"})), "lead_created"
+        )
+        lead = self.Lead.browse(data["lead_id"])
+        self.assertFalse(lead.source_id or lead.medium_id or lead.campaign_id)
+        data = self.assertResult(
+            self.post(
+                self.event(
+                    "intake_form.submitted",
+                    contact={"email": "cookies@example.com"},
+                    utm={"medium": "cpc"},
+                ),
+            ),
+            "lead_created",
+        )
+        lead = self.Lead.browse(data["lead_id"])
+        self.assertEqual(lead.medium_id.name, "cpc")
+        self.assertFalse(lead.source_id or lead.campaign_id)
+        for model in ("utm.source", "utm.medium", "utm.campaign"):
+            self.assertFalse(
+                self.env[model].search([("name", "like", "Cookie")]), model
+            )
+
     def test_returning_caller_fills_only_what_the_lead_lacks(self):
         self.create_manual_field("x_pet_name", "Pet Name")
         data = self.assertResult(

@@ -92,6 +92,40 @@ class TestLeadsScopeOverHttp(HttpCase, LeadsCommon):
         self.assertIn("Linked Lead", names)
         self.assertNotIn("Foreign Lead", names)
 
+    def test_staff_browser_cookies_never_fill_utm(self):
+        """A lead added by staff takes no utm value from their browser's
+        cookies (set when they followed a campaign link to the website):
+        those describe the staff member, not the lead."""
+        adder = self.make_user("adder_http", "view_working,view_contact,add")
+        adder.password = "adder_http"
+        self.authenticate("adder_http", "adder_http")
+        self.opener.cookies.set("odoo_utm_source", "StaffCookieSource")
+        self.opener.cookies.set("odoo_utm_campaign", "StaffCookieCampaign")
+        answer = self._call_kw(
+            "leads.lead",
+            "web_save",
+            [[], {"name": "Walk-in", "phone": "+1 415 555 0143"}],
+            {"specification": {"source_id": {}, "campaign_id": {}}},
+        )
+        record = answer["result"][0]
+        self.assertFalse(record["source_id"], answer)
+        self.assertFalse(record["campaign_id"], answer)
+        self.assertFalse(
+            self.env["utm.source"].search([("name", "=", "StaffCookieSource")])
+        )
+        # Ordinary defaults still apply, e.g. an action's default campaign.
+        campaign = self.env["utm.campaign"].create({"name": "Spring Open Day"})
+        answer = self._call_kw(
+            "leads.lead",
+            "web_save",
+            [[], {"name": "Open day visitor", "phone": "+1 415 555 0144"}],
+            {
+                "specification": {"campaign_id": {}},
+                "context": {"default_campaign_id": campaign.id},
+            },
+        )
+        self.assertEqual(answer["result"][0]["campaign_id"], campaign.id, answer)
+
 
 @tagged("post_install", "-at_install", "leads_tour")
 class TestLeadsImportTour(HttpCase, LeadsCommon):
