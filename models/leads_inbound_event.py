@@ -239,18 +239,23 @@ class LeadsInboundEvent(models.Model):
 
     @api.model
     def _get_runner_env(self, company):
-        """Environment of the low-rights technical user, in ``company`` only."""
+        """Environment of the low-rights technical user, in ``company`` only.
+
+        With the user's own context (language, time zone), not the caller's:
+        a request's language is its Accept-Language header, outside the
+        signed body, and the screen a manager retries from may carry
+        ``default_*`` keys that would fill the lead.
+        """
         runner = self.env["res.users"].sudo().browse(self._get_runner_ids()[0])
         if company.id not in runner._get_company_ids():  # ormcached
             runner.write({"company_ids": [Command.link(company.id)]})
-        return self.env(
-            user=runner.id,
-            su=False,
+        runner_env = self.env(user=runner.id, su=False, context={})
+        return runner_env(
             context=dict(
-                self.env.context,
+                runner_env["res.users"].context_get(),  # ormcached
                 allowed_company_ids=[company.id],
                 mail_create_nosubscribe=True,
-            ),
+            )
         )
 
     @api.model

@@ -828,6 +828,43 @@ class TestWebhookBehaviour(WebhookCommon):
         self.assertEqual(event.result, "lead_created")
         self.assertTrue(event.lead_id)
 
+    def test_retry_takes_nothing_from_the_managers_context(self):
+        """A retry processes the event as its first delivery did: the
+        context of the screen the manager clicked Retry on (an action's
+        ``default_*`` keys, the manager's language) does not reach the lead."""
+        payload = self.event(contact={"phone": "+14155550723"})
+        Event = type(self.env["leads.inbound.event"])
+        with (
+            patch.object(Event, "_process_capture", side_effect=RuntimeError("boom")),
+            mute_logger(EVENT_LOGGER),
+        ):
+            data = self.assertResult(self.post(payload), "failed")
+        event = self.Event.browse(data["event_id"])
+        self.env["res.lang"]._activate_lang("fr_FR")
+        campaign = self.env["utm.campaign"].create({"name": "Manager's screen"})
+        event.with_user(self.manager).with_context(
+            default_campaign_id=campaign.id,
+            default_user_id=self.manager.id,
+            lang="fr_FR",
+        ).action_retry()
+        self.assertEqual(event.result, "lead_created")
+        self.assertFalse(event.lead_id.campaign_id)
+        self.assertFalse(event.lead_id.user_id)
+
+    def test_runner_environment_is_the_webhook_users_own(self):
+        """Processing runs in the webhook user's context (its language and
+        time zone), not in the caller's: a request's comes from its
+        Accept-Language header, outside the signed body."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.runner.lang = "fr_FR"
+        runner_env = self.Event.with_context(
+            lang="en_US", default_name="From the caller"
+        )._get_runner_env(self.company_a)
+        self.assertEqual(runner_env.uid, self.runner.id)
+        self.assertEqual(runner_env.lang, "fr_FR")
+        self.assertNotIn("default_name", runner_env.context)
+        self.assertEqual(runner_env.context["allowed_company_ids"], self.company_a.ids)
+
     def test_database_error_mid_processing_keeps_the_event_only(self):
         """A database error after the lead and its contact key were written
         aborts the transaction (events run without a savepoint): the event is
