@@ -943,7 +943,10 @@ class LeadsLead(models.Model):
         """Create the lead of a validated webhook payload (see leads.inbound.event);
         ``phone_key`` and ``email_key`` are the contact's normal forms."""
         contact = data["contact"]
-        vals = self._prepare_webhook_vals(data)
+        # The utm fields the payload leaves out are empty, not defaulted: no
+        # default applies to a webhook's lead (and none is computed).
+        vals = dict.fromkeys(("source_id", "medium_id", "campaign_id"), False)
+        vals.update(self._prepare_webhook_vals(data))
         vals.update(
             {
                 "name": contact["name"] or contact["phone"] or contact["email"],
