@@ -11,7 +11,7 @@ from markupsafe import Markup
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, ConcurrencyError, UserError
 from odoo.fields import Command
-from odoo.tools import SQL, email_normalize
+from odoo.tools import SQL, email_normalize, frozendict
 from odoo.tools.mail import generate_tracking_message_id
 
 from .leads_text import (
@@ -238,6 +238,23 @@ class LeadsInboundEvent(models.Model):
         return runner.id, runner.partner_id.id
 
     @api.model
+    @tools.ormcache()
+    def _get_runner_context(self):
+        """Language and time zone of the webhook user, for processing.
+
+        Not ``context_get()``: for a user without an installed language it
+        takes the request's Accept-Language, and caches it for every later
+        event. Cached: writing a user's language or time zone, or changing
+        the installed languages, clears it.
+        """
+        runner = self.env["res.users"].sudo().browse(self._get_runner_ids()[0])
+        installed = [code for code, _name in self.env["res.lang"].get_installed()]
+        lang = runner.lang
+        if lang not in installed:
+            lang = "en_US" if "en_US" in installed else installed[0]
+        return frozendict(lang=lang, tz=runner.tz or False)
+
+    @api.model
     def _get_runner_env(self, company):
         """Environment of the low-rights technical user, in ``company`` only.
 
@@ -249,13 +266,14 @@ class LeadsInboundEvent(models.Model):
         runner = self.env["res.users"].sudo().browse(self._get_runner_ids()[0])
         if company.id not in runner._get_company_ids():  # ormcached
             runner.write({"company_ids": [Command.link(company.id)]})
-        runner_env = self.env(user=runner.id, su=False, context={})
-        return runner_env(
+        return self.env(
+            user=runner.id,
+            su=False,
             context=dict(
-                runner_env["res.users"].context_get(),  # ormcached
+                self._get_runner_context(),
                 allowed_company_ids=[company.id],
                 mail_create_nosubscribe=True,
-            )
+            ),
         )
 
     @api.model

@@ -865,6 +865,37 @@ class TestWebhookBehaviour(WebhookCommon):
         self.assertNotIn("default_name", runner_env.context)
         self.assertEqual(runner_env.context["allowed_company_ids"], self.company_a.ids)
 
+    def test_runner_without_language_ignores_accept_language(self):
+        """With no language on the webhook user (its contact's Language left
+        empty), Odoo's own context_get would take the request's
+        Accept-Language and keep it for every later event: processing falls
+        back to English instead, whatever the sender's header."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        converted = self.env["leads.lifecycle.stage"]._get_converted_stage()
+        converted.with_context(lang="fr_FR").name = "Converti"
+        self.runner.partner_id.sudo().lang = False
+        self.env.registry.clear_cache()
+        phone = "+14155550724"
+        headers = {"Accept-Language": "fr-FR,fr;q=0.9"}
+        self.assertResult(
+            self.post(self.event(contact={"phone": phone}), headers=headers),
+            "lead_created",
+        )
+        data = self.assertResult(
+            self.post(
+                self.event("booking.completed", contact={"phone": phone}),
+                headers=headers,
+            ),
+            "lead_converted",
+        )
+        lead = self.Lead.browse(data["lead_id"]).sudo()
+        lead.env.cr.precommit.run()  # tracking is written at commit
+        stage_values = lead.message_ids.tracking_value_ids.filtered(
+            lambda value: value.field_id.name == "stage_id"
+        )
+        self.assertEqual(stage_values.new_value_char, converted.name)
+        self.assertNotEqual(stage_values.new_value_char, "Converti")
+
     def test_database_error_mid_processing_keeps_the_event_only(self):
         """A database error after the lead and its contact key were written
         aborts the transaction (events run without a savepoint): the event is
