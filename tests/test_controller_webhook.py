@@ -8,6 +8,7 @@ from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
+from odoo.modules import neutralize
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
@@ -1086,6 +1087,30 @@ class TestWebhookBehaviour(WebhookCommon):
 class TestWebhookErrors(WebhookCommon):
     def assertNothingStored(self, count_before):
         self.assertEqual(self.Event.search_count([]), count_before)
+
+    @mute_logger(CONTROLLER_LOGGER)
+    def test_neutralized_copy_refuses_production_events(self):
+        """Odoo's neutralization of a database copy (staging, support) removes
+        the webhook secrets: an event signed for production, or a replay of
+        one, is refused there until a new secret is generated."""
+        payload = self.event(contact={"phone": "+14155550735"})
+        self.company_a.sudo()._leads_generate_webhook_secret()  # a previous one too
+        self.assertEqual(len(self.company_a.sudo()._leads_webhook_secrets()), 2)
+        queries = list(neutralize.get_neutralization_queries(["leads_management"]))
+        self.assertTrue(queries)
+        self.env.flush_all()
+        for query in queries:
+            self.env.cr.execute(query)
+        self.env.invalidate_all()
+        count = self.Event.search_count([])
+        self.assertError(self.post(payload), 401, "bad_signature")
+        self.assertNothingStored(count)
+        self.company_a.sudo()._leads_generate_webhook_secret(keep_previous=False)
+        secret = self.company_a.sudo().leads_webhook_secret
+        body = json.dumps(payload).encode()
+        self.assertResult(
+            self.post(raw=body, signature=sign(body, secret=secret)), "lead_created"
+        )
 
     def test_bad_signatures(self):
         payload = self.event(contact={"phone": "+14155550730"})
