@@ -810,14 +810,18 @@ class TestWebhookBehaviour(WebhookCommon):
         )
 
     # ------------------------------------------------- processing failures
-    def test_processing_failure_is_stored_and_retried(self):
-        payload = self.event(contact={"phone": "+14155550722"})
+    def post_failing_capture(self, payload):
+        """Post ``payload`` while captures fail; return the answer's data."""
         Event = type(self.env["leads.inbound.event"])
         with (
             patch.object(Event, "_process_capture", side_effect=RuntimeError("boom")),
             mute_logger(EVENT_LOGGER),
         ):
-            data = self.assertResult(self.post(payload), "failed")
+            return self.assertResult(self.post(payload), "failed")
+
+    def test_processing_failure_is_stored_and_retried(self):
+        payload = self.event(contact={"phone": "+14155550722"})
+        data = self.post_failing_capture(payload)
         event = self.Event.browse(data["event_id"])
         self.assertEqual(event.state, "failed")
         self.assertIn("boom", event.error_message)
@@ -833,13 +837,7 @@ class TestWebhookBehaviour(WebhookCommon):
         """A retry processes the event as its first delivery did: the
         context of the screen the manager clicked Retry on (an action's
         ``default_*`` keys, the manager's language) does not reach the lead."""
-        payload = self.event(contact={"phone": "+14155550723"})
-        Event = type(self.env["leads.inbound.event"])
-        with (
-            patch.object(Event, "_process_capture", side_effect=RuntimeError("boom")),
-            mute_logger(EVENT_LOGGER),
-        ):
-            data = self.assertResult(self.post(payload), "failed")
+        data = self.post_failing_capture(self.event(contact={"phone": "+14155550723"}))
         event = self.Event.browse(data["event_id"])
         self.env["res.lang"]._activate_lang("fr_FR")
         campaign = self.env["utm.campaign"].create({"name": "Manager's screen"})
