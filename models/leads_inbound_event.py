@@ -11,7 +11,7 @@ from markupsafe import Markup
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, ConcurrencyError, UserError
 from odoo.fields import Command
-from odoo.tools import SQL, email_normalize, frozendict
+from odoo.tools import SQL, clean_context, email_normalize, frozendict
 from odoo.tools.mail import generate_tracking_message_id
 
 from .leads_text import (
@@ -895,9 +895,11 @@ class LeadsInboundEvent(models.Model):
         return self._add_visitor("lead")
 
     def _add_visitor(self, kind):
-        """Do by hand what the capture did not: the same methods, as the user."""
+        """Do by hand what the capture did not: the same methods, as the user
+        (without the default_* keys of the screen, which are not the event's)."""
         self.ensure_one()
         self.check_access("read")
+        self = self.with_context(clean_context(self.env.context))  # noqa: PLW0642
         data = self._lock_visitor()
         phone, _raw_phone, email = self._contact_keys(self.company_id, data["contact"])
         if kind == "lead":

@@ -11,7 +11,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.orm.domains import DomainAnd, DomainCondition
-from odoo.tools import SQL
+from odoo.tools import SQL, clean_context
 
 from odoo.addons.mail.models.mail_thread import MailThread
 from odoo.addons.utm.models.utm_mixin import UtmMixin
@@ -590,8 +590,15 @@ class LeadsLead(models.Model):
                 "Adding leads needs View at Working Businesses or All Businesses."
             ),
         )
+        # The context's defaults fill what the values leave out (a kanban
+        # column's ``default_partner_id``, say): they are checked alike.
+        defaults = {
+            key.removeprefix("default_"): value
+            for key, value in self.env.context.items()
+            if key.startswith("default_")
+        }
         for vals in vals_list:
-            self._check_protected_vals(vals)
+            self._check_protected_vals({**defaults, **vals})
         vals_list = [self._prepare_create_vals(dict(vals)) for vals in vals_list]
         self._check_leads_enabled(vals_list)
         return vals_list
@@ -1117,9 +1124,11 @@ class LeadsLead(models.Model):
                         company=lead.company_id.name,
                     )
                 )
-            client = partner or self.env["res.partner"].create(
-                lead._prepare_partner_vals()
-            )
+            # Without the caller's default_* keys, meant for leads (a client
+            # would take a ``default_user_id`` as its salesperson).
+            client = partner or self.env["res.partner"].with_context(
+                clean_context(self.env.context)
+            ).create(lead._prepare_partner_vals())
             # sudo: only the conversion fields, after _check_convert_access.
             lead.sudo().write(
                 {

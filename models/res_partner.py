@@ -65,7 +65,10 @@ class ResPartner(models.Model):
         (employee, administrator, archived or not) never are.
         """
         return (
-            Domain("company_id", "in", [company.id, False])
+            # Explicit: a screen with ``active_test`` off never offers an
+            # archived client (the webhooks' SQL reads active clients only).
+            Domain("active", "=", True)
+            & Domain("company_id", "in", [company.id, False])
             & Domain("id", "not any!", BUSINESS_PARTNERS)
             & Domain("id", "not any!", STAFF_PARTNERS)
         )

@@ -48,7 +48,9 @@ class TestContactLookups(LeadsCommon, TransactionCase):
             (False, "12345", False),
         ):
             with self.subTest(phone=phone, raw_phone=raw_phone, email=email):
-                expected = Partner.search(
+                # The domain leaves archived partners out by itself, also
+                # where a screen turned active_test off.
+                expected = Partner.with_context(active_test=False).search(
                     Partner._leads_contact_domain(phone, raw_phone, email)
                     & Partner._leads_client_domain(self.company_a),
                     order="id",

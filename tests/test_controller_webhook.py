@@ -755,6 +755,55 @@ class TestWebhookBehaviour(WebhookCommon):
             1,
         )
 
+    def test_visitor_added_by_hand_takes_no_default_of_the_caller(self):
+        """Adding a visitor by hand runs the capture's own methods as the
+        staff member: the ``default_*`` keys of their context (meant for the
+        screen they came from) reach neither the client, nor the lead, nor
+        the utm records made from the event."""
+        self.company_silent.leads_management_enabled = False
+        staff = self.make_user(
+            "visitor_ctx_staff", "view_working", companies=self.company_silent
+        )
+        frontdesk = self.make_user(
+            "visitor_ctx_frontdesk",
+            "view_working,view_contact,add,base.group_partner_manager",
+            companies=self.company_silent,
+        )
+        defaults = {"default_user_id": staff.id, "default_type": "other"}
+        event = self._visitor("+1 415 555 0751")
+        action = (
+            event.with_user(frontdesk)
+            .with_company(self.company_silent)
+            .with_context(**defaults)
+            .action_create_client()
+        )
+        client = self.env["res.partner"].browse(action["res_id"])
+        self.assertFalse(client.user_id)
+        self.assertEqual(client.type, "contact")
+        data = self.assertResult(
+            self.post(
+                self.event(
+                    "call.inbound",
+                    contact={"phone": "+1 415 555 0752"},
+                    utm={"campaign": "Visitor Promo"},
+                ),
+                company=self.company_silent,
+            ),
+            "visitor_logged",
+        )
+        self.company_silent.leads_management_enabled = True
+        action = (
+            self.Event.browse(data["event_id"])
+            .with_user(frontdesk)
+            .with_company(self.company_silent)
+            .with_context(**defaults)
+            .action_create_lead()
+        )
+        lead = self.Lead.browse(action["res_id"])
+        self.assertFalse(lead.user_id)
+        self.assertEqual(lead.campaign_id.name, "Visitor Promo")
+        self.assertEqual(lead.campaign_id.user_id, frontdesk, "its creator")
+
     def test_visitor_as_lead_follows_add_lead_rules(self):
         adder = self.make_user(
             "visitor_adder", "view_working,add", companies=self.company_silent

@@ -1,6 +1,7 @@
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
+from odoo.tools.safe_eval import safe_eval
 
 from .test_leads_conversion import ConversionCommon
 
@@ -44,6 +45,54 @@ class TestLeadsConvertWizard(ConversionCommon):
             self.assertEqual(form.action, "link")
         form.record.action_convert()
         self.assertEqual(lead.partner_id, client)
+
+    def test_wizard_from_the_report_never_links_an_archived_client(self):
+        """Convert from the Leads Report's list, which shows archived leads
+        too: an archived client with the same phone is not suggested."""
+        archived = self.env["res.partner"].create(
+            {
+                "name": "Former Client",
+                "phone": "+1 415 555 0124",
+                "company_id": self.company_a.id,
+                "active": False,
+            }
+        )
+        lead = self.create_lead(name="Back Again", phone="+1 415 555 0124")
+        report = self.env.ref("leads_management.leads_lead_action_report")
+        Wizard = (
+            self.env["leads.convert.wizard"]
+            .with_user(self.converter)
+            .with_context(
+                **safe_eval(report.context),
+                active_model="leads.lead",
+                active_ids=lead.ids,
+                allowed_company_ids=[self.company_a.id],
+            )
+        )
+        with Form(Wizard) as form:
+            self.assertEqual(form.action, "create")
+        form.record.action_convert()
+        self.assertNotEqual(lead.partner_id, archived)
+        self.assertTrue(lead.partner_id.active)
+
+    def test_new_client_takes_no_default_of_the_caller(self):
+        """``default_*`` keys of the caller's context are meant for leads: a
+        client created by the conversion takes none of them."""
+        staff = self.make_user("convert_ctx_staff", "view_working")
+        lead = self.create_lead(name="Ctx Person", phone="+1 415 555 0125")
+        client = (
+            lead.with_user(self.converter)
+            .with_context(
+                allowed_company_ids=[self.company_a.id],
+                default_user_id=staff.id,
+                default_type="invoice",
+                default_comment="From the caller",
+            )
+            .action_convert()
+        )
+        self.assertFalse(client.user_id)
+        self.assertEqual(client.type, "contact")
+        self.assertFalse(client.comment)
 
     def test_wizard_several_leads(self):
         leads = self.create_lead(name="A", phone="4155550131") | self.create_lead(

@@ -502,6 +502,35 @@ class TestCommunication(LeadsSecurityCommon):
         form.record.action_send_sms()
         self.assertTrue(self.env["sms.sms"].search([("body", "=", "Promo")]))
 
+    def test_mass_sms_from_the_report_sends_to_unblacklisted_numbers(self):
+        """The Leads Report lists archived leads too; a mass SMS sent from it
+        treats a number removed from the blacklist (an archived blacklist
+        entry) as any screen does: it is sent."""
+        lead = self.lead_a
+        Blacklist = self.env["phone.blacklist"].sudo()
+        Blacklist._add([lead.phone_sanitized])
+        Blacklist._remove([lead.phone_sanitized])
+        report = self.env.ref("leads_management.leads_lead_action_report")
+        mass = self.make_user("report_texter", VIEW + ",mass_sms")
+        with Form(
+            self.env["sms.composer"]
+            .with_user(mass)
+            .with_context(
+                **safe_eval(report.context),
+                active_model="leads.lead",
+                active_ids=lead.ids,
+                default_res_model="leads.lead",
+                default_res_ids=lead.ids,
+                default_composition_mode="mass",
+                default_mass_keep_log=True,
+                allowed_company_ids=mass.company_ids.ids,
+            )
+        ) as form:
+            form.body = "Report promo"
+        form.record.action_send_sms()
+        sms = self.env["sms.sms"].search([("body", "=", "Report promo")])
+        self.assertEqual(sms.state, "outgoing", sms.failure_type)
+
     def test_mass_email_needs_mass_email_group(self):
         def composer(user):
             return (
@@ -669,6 +698,13 @@ class TestSettingsAndReports(LeadsSecurityCommon):
         self.assertNotIn(root.id, visible)
         with self.assertRaises(AccessError):
             self.as_user(individual).formatted_read_group([], ["stage_id"], ["__count"])
+        # Archived leads count in the report (its domain), and only there.
+        archived = self.lead_a.copy({"name": "Archived Lead"})
+        archived.action_archive()
+        report = self.env.ref("leads_management.leads_lead_action_report")
+        Lead = self.as_user(reporter).with_context(**safe_eval(report.context))
+        self.assertIn(archived, Lead.search(safe_eval(report.domain)))
+        self.assertNotIn(archived, Lead.search([]))
 
     def test_menus_follow_scope(self):
         Menu = self.env["ir.ui.menu"]
