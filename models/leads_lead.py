@@ -628,8 +628,11 @@ class LeadsLead(models.Model):
         company_ids = {
             vals.get("company_id") or self.env.company.id for vals in vals_list
         }
+        # sudo: whether a business takes leads is no secret, and a user with
+        # View at All Businesses may add leads where they do not work.
         disabled = (
             self.env["res.company"]
+            .sudo()
             .browse(company_ids)
             .filtered(lambda c: not c.leads_management_enabled)
         )
@@ -1110,23 +1113,24 @@ class LeadsLead(models.Model):
                         client=lead.partner_id.display_name or "",
                     )
                 )
-            if (
-                partner
-                and partner.company_id
-                and (partner.company_id != lead.company_id)
-            ):
+            if partner and not lead._is_possible_client(partner):
                 raise UserError(
                     self.env._(
-                        "Client %(client)s belongs to another business than lead "
-                        "%(name)s: pick a client of %(company)s.",
+                        "%(client)s is not a client of %(company)s (it belongs to "
+                        "another business, or is the contact of a business or of a "
+                        "staff member): pick a client of %(company)s for lead "
+                        "%(name)s.",
                         client=partner.display_name,
                         name=lead.name,
                         company=lead.company_id.name,
                     )
                 )
-            # Without the caller's default_* keys, meant for leads (a client
-            # would take a ``default_user_id`` as its salesperson).
-            client = partner or self.env["res.partner"].with_context(
+            # sudo: the client of the lead's business, which the caller may
+            # convert in (their view scope) without working there (View at
+            # All Businesses); its values are the lead's. Without the
+            # caller's default_* keys, meant for leads (a client would take a
+            # ``default_user_id`` as its salesperson).
+            client = partner or self.env["res.partner"].sudo().with_context(
                 clean_context(self.env.context)
             ).create(lead._prepare_partner_vals())
             # sudo: only the conversion fields, after _check_convert_access.
@@ -1167,6 +1171,20 @@ class LeadsLead(models.Model):
         )
         cr.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
         self.invalidate_recordset(["partner_id", "converted_date", "stage_id"])
+
+    def _is_possible_client(self, partner):
+        """Whether ``partner`` can be the client of this lead: an active
+        contact of its business or of none, neither the contact of a business
+        nor of a staff member (as for matching)."""
+        self.ensure_one()
+        Partner = self.env["res.partner"].sudo()
+        return bool(
+            Partner.search_count(
+                Partner._leads_client_domain(self.company_id)
+                & Domain("id", "=", partner.id),
+                limit=1,
+            )
+        )
 
     def _prepare_partner_vals(self):
         self.ensure_one()
@@ -1226,7 +1244,9 @@ class LeadsLead(models.Model):
                 Markup("<li>%s: %s</li>") % (label, value)
                 for label, value in custom_values
             )
-        client._message_log(body=partner_body)
+        # sudo: the client was checked or made by the conversion; the caller
+        # may convert in a business whose contacts they cannot read.
+        client.sudo()._message_log(body=partner_body)
 
     # ------------------------------------------------------------------
     # Duplicates

@@ -26,6 +26,14 @@ class ResPartner(models.Model):
         string="Lead Count",
         groups="leads_management.group_lead_view_working",
     )
+    # For the convert wizard's client picker, which a view domain cannot
+    # express otherwise.
+    leads_can_be_client = fields.Boolean(
+        string="Can Be a Leads Client",
+        compute="_compute_leads_can_be_client",
+        search="_search_leads_can_be_client",
+        help="Neither the contact of a business nor the contact of a staff member.",
+    )
 
     def write(self, vals):
         res = super().write(vals)
@@ -45,6 +53,26 @@ class ResPartner(models.Model):
             active_test=False
         ).search_count([("partner_id", "in", self.ids)], limit=1):
             self.env.registry.clear_cache()  # res.company._leads_phone_region
+
+    def _leads_never_client_domain(self):
+        return Domain("id", "any!", BUSINESS_PARTNERS) | Domain(
+            "id", "any!", STAFF_PARTNERS
+        )
+
+    def _compute_leads_can_be_client(self):
+        never = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search(Domain("id", "in", self.ids) & self._leads_never_client_domain())
+        )
+        for partner in self:
+            partner.leads_can_be_client = partner.id not in never.ids
+
+    def _search_leads_can_be_client(self, operator, value):
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        never = self._leads_never_client_domain()
+        return ~never if operator == "in" else never
 
     def _compute_lead_count(self):
         counts = dict(
@@ -69,8 +97,7 @@ class ResPartner(models.Model):
             # archived client (the webhooks' SQL reads active clients only).
             Domain("active", "=", True)
             & Domain("company_id", "in", [company.id, False])
-            & Domain("id", "not any!", BUSINESS_PARTNERS)
-            & Domain("id", "not any!", STAFF_PARTNERS)
+            & ~self._leads_never_client_domain()
         )
 
     @api.model

@@ -841,3 +841,70 @@ class TestConvertWizardScope(LeadsSecurityCommon):
             Wizard.create({"lead_ids": [(6, 0, self.lead_b.ids)]})
         wizard = Wizard.create({"lead_ids": [(6, 0, self.lead_a.ids)]})
         self.assertEqual(wizard.action, "create")
+
+    def test_only_a_client_of_the_lead_business_can_be_linked(self):
+        """The contact of a business and the contact of a staff member are
+        never clients (as for matching): linking one is refused, and the
+        wizard's picker does not offer them."""
+        staff_b = self.make_user(
+            "link_staff_b", "view_working", companies=self.company_b
+        )
+        user = self.make_user("link_scope", VIEW + ",convert", companies=self.company_a)
+        lead = self.as_user(user).browse(self.lead_a.id)
+        for not_a_client in (self.company_b.partner_id, staff_b.partner_id):
+            with (
+                self.subTest(partner=not_a_client.name),
+                self.assertRaisesRegex(UserError, "not a client"),
+            ):
+                lead.action_convert(partner=not_a_client.id)
+        self.assertFalse(self.lead_a.partner_id)
+        client = self.env["res.partner"].create(
+            {"name": "Real Client", "company_id": self.company_a.id}
+        )
+        wizard = (
+            self.env["leads.convert.wizard"]
+            .with_user(user)
+            .with_context(allowed_company_ids=self.company_a.ids)
+            .create({"lead_ids": [(6, 0, self.lead_a.ids)]})
+        )
+        view = wizard.get_views([(False, "form")])["views"]["form"]["arch"]
+        field = etree.fromstring(view).xpath("//field[@name='partner_id']")[0]
+        domain = safe_eval(field.get("domain"), {"company_id": self.company_a.id})
+        offered = self.env["res.partner"].with_user(user).search(domain)
+        self.assertIn(client, offered)
+        self.assertFalse(offered & (self.company_b.partner_id | staff_b.partner_id))
+        wizard.write({"action": "link", "partner_id": self.company_b.partner_id.id})
+        with self.assertRaisesRegex(UserError, "not a client"):
+            wizard.action_convert()
+        wizard.partner_id = client
+        wizard.action_convert()
+        self.assertEqual(self.lead_a.partner_id, client)
+
+    def test_view_all_converts_and_adds_in_any_business(self):
+        """View at All Businesses is the scope of every operation (contract,
+        section 4), also in a business the user does not work at: converting
+        there makes the client of that business, adding a lead there works."""
+        user = self.make_user(
+            "convert_all", "view_all,view_contact,convert,add", companies=self.company_a
+        )
+        client = self.as_user(user).browse(self.lead_c.id).action_convert().sudo()
+        self.assertEqual(client.company_id, self.company_c)
+        self.assertEqual(self.lead_c.partner_id, client)
+        self.assertIn("Converted from the lead", client.message_ids[:1].body)
+        lead = self.as_user(user).create(
+            {
+                "name": "New C",
+                "phone": "+1 415 555 0112",
+                "company_id": self.company_c.id,
+            }
+        )
+        self.assertEqual(lead.company_id, self.company_c)
+        self.company_c.leads_management_enabled = False
+        with self.assertRaisesRegex(UserError, "turned off"):
+            self.as_user(user).create(
+                {
+                    "name": "Off",
+                    "phone": "+1 415 555 0113",
+                    "company_id": self.company_c.id,
+                }
+            )

@@ -75,7 +75,9 @@ class LeadsConvertWizard(models.TransientModel):
         # In id order, as a conversion locks its leads: never a deadlock.
         for lead in self.lead_ids.sorted("id"):
             partners |= lead.action_convert(partner=partner)
-        if len(partners) != 1:
+        # The client of a business the user does not work at (View at All
+        # Businesses) is made, but not theirs to open.
+        if len(partners) != 1 or not partners._filtered_access("read"):
             return {"type": "ir.actions.act_window_close"}
         return {
             "type": "ir.actions.act_window",
