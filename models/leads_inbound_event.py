@@ -255,6 +255,18 @@ class LeadsInboundEvent(models.Model):
         return frozendict(lang=lang, tz=runner.tz or False)
 
     @api.model
+    def _leads_runner_partner_changed(self, partners):
+        """The webhook user's language and time zone live on its contact:
+        edited there (not through the user), the cached context is cleared."""
+        # Not _get_runner_ids(): contacts are also written while the module
+        # is installed, before the user exists.
+        runner = self.env.ref(
+            "leads_management.user_leads_webhook", raise_if_not_found=False
+        )
+        if runner and runner.sudo().partner_id in partners:
+            self.env.registry.clear_cache()  # _get_runner_context
+
+    @api.model
     def _get_runner_env(self, company):
         """Environment of the low-rights technical user, in ``company`` only.
 

@@ -546,7 +546,12 @@ class LeadsLead(models.Model):
         return ["phone"]
 
     def _phone_get_sanitize_triggers(self):
-        return super()._phone_get_sanitize_triggers() + ["company_id"]
+        # The business's country is the default region (_phone_get_country):
+        # set or corrected, it gives its leads' local numbers their keys.
+        return super()._phone_get_sanitize_triggers() + [
+            "company_id",
+            "company_id.partner_id.country_id",
+        ]
 
     def _phone_get_country(self):
         # A lead has no address: its business's country is the default region.
@@ -1020,9 +1025,12 @@ class LeadsLead(models.Model):
         utm = data["utm"]
         if data["gclid"]:
             vals["gclid"] = data["gclid"]
-            vals["source_id"] = self._leads_data_record(
-                "leads_management.utm_source_google_ads"
-            ).id
+            # The data record, or, once an administrator deleted it, the
+            # source of that name.
+            google_ads = self._leads_data_record(
+                "leads_management.utm_source_google_ads", raise_if_not_found=False
+            ) or self._find_or_create_record("utm.source", "Google Ads")
+            vals["source_id"] = google_ads.id
         elif utm["source"]:
             vals["source_id"] = self._find_or_create_record(
                 "utm.source", utm["source"]

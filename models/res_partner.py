@@ -38,6 +38,8 @@ class ResPartner(models.Model):
     def write(self, vals):
         res = super().write(vals)
         self._leads_country_changed(vals)
+        if {"lang", "tz"} & set(vals):
+            self.env["leads.inbound.event"]._leads_runner_partner_changed(self)
         return res
 
     def _update_address(self, vals):

@@ -146,17 +146,17 @@ class TestWebhookBehaviour(WebhookCommon):
 
     def test_phone_region_follows_the_business_country(self):
         """The default region is cached per business; changing the business's
-        country (on the business or its partner) applies to the next event."""
+        country (on the business or its partner) applies to the next event,
+        and to the keys of the leads it already has."""
         national = {"contact": {"phone": "0470 12 34 56"}}
         # US business: a Belgian national number has no E.164 form.
         data = self.assertResult(self.post(self.event(**national)), "lead_created")
-        self.assertFalse(self.Lead.browse(data["lead_id"]).phone_sanitized)
+        lead = self.Lead.browse(data["lead_id"])
+        self.assertFalse(lead.phone_sanitized)
         self.company_a.country_id = self.env.ref("base.be")
-        data = self.assertResult(self.post(self.event(**national)), "lead_created")
-        self.assertEqual(
-            self.Lead.browse(data["lead_id"]).phone_sanitized, "+32470123456"
-        )
-        self.assertResult(self.post(self.event(**national)), "lead_updated")
+        self.assertEqual(lead.phone_sanitized, "+32470123456")
+        data = self.assertResult(self.post(self.event(**national)), "lead_updated")
+        self.assertEqual(data["lead_id"], lead.id)
         self.company_a.partner_id.country_id = self.env.ref("base.fr")
         data = self.assertResult(
             self.post(self.event(contact={"phone": "06 12 34 56 78"})),
@@ -483,6 +483,23 @@ class TestWebhookBehaviour(WebhookCommon):
             self.assertFalse(
                 self.env[model].search([("name", "like", "Cookie")]), model
             )
+
+    @mute_logger(EVENT_LOGGER)
+    def test_gclid_without_the_google_ads_source_record(self):
+        """The Google Ads source is data an administrator can delete: a
+        gclid then still makes its lead, with a Google Ads source again."""
+        self.env.ref("leads_management.utm_source_google_ads").unlink()
+        data = self.assertResult(
+            self.post(self.event(contact={"phone": "+1 415 555 0813"}, gclid="Cj0-x")),
+            "lead_created",
+        )
+        source = self.Lead.browse(data["lead_id"]).source_id
+        self.assertEqual(source.name, "Google Ads")
+        data = self.assertResult(
+            self.post(self.event(contact={"phone": "+1 415 555 0814"}, gclid="Cj0-y")),
+            "lead_created",
+        )
+        self.assertEqual(self.Lead.browse(data["lead_id"]).source_id, source)
 
     def test_returning_caller_fills_only_what_the_lead_lacks(self):
         self.create_manual_field("x_pet_name", "Pet Name")
@@ -943,6 +960,28 @@ class TestWebhookBehaviour(WebhookCommon):
         )
         self.assertEqual(stage_values.new_value_char, converted.name)
         self.assertNotEqual(stage_values.new_value_char, "Converti")
+
+    def test_runner_language_changed_on_its_contact(self):
+        """The webhook user's language and time zone are also edited on its
+        contact (the user's own fields live there): processing follows at
+        once, as when they are edited on the user."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        for phone, record in (
+            ("+1 415 555 0811", self.runner.partner_id),
+            ("+1 415 555 0812", self.runner),
+        ):
+            with self.subTest(edited_on=record._name):
+                self.runner.write({"lang": "en_US", "tz": False})
+                self.Event._get_runner_env(self.company_off)  # cached again
+                record.write({"lang": "fr_FR", "tz": "Europe/Brussels"})
+                data = self.assertResult(
+                    self.post(self.event(contact={"phone": phone}), self.company_off),
+                    "client_created",
+                )
+                client = self.env["res.partner"].browse(data["partner_id"])
+                self.assertEqual(client.tz, "Europe/Brussels")
+                env = self.Event._get_runner_env(self.company_off)
+                self.assertEqual(env.lang, "fr_FR")
 
     def test_database_error_mid_processing_keeps_the_event_only(self):
         """A database error after the lead and its contact key were written

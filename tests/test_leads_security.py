@@ -475,11 +475,13 @@ class TestCommunication(LeadsSecurityCommon):
         message = self.as_user(texter).browse(self.lead_a.id)._message_sms("Hi there")
         self.assertEqual(message.message_type, "sms")
 
-    def _sms_composer(self, user, leads, mode):
+    def _sms_composer(self, user, leads, mode, **context):
+        """The SMS composer as opened on ``leads``, in a screen's ``context``."""
         return Form(
             self.env["sms.composer"]
             .with_user(user)
             .with_context(
+                **context,
                 active_model="leads.lead",
                 active_ids=leads.ids,
                 default_res_model="leads.lead",
@@ -512,19 +514,8 @@ class TestCommunication(LeadsSecurityCommon):
         Blacklist._remove([lead.phone_sanitized])
         report = self.env.ref("leads_management.leads_lead_action_report")
         mass = self.make_user("report_texter", VIEW + ",mass_sms")
-        with Form(
-            self.env["sms.composer"]
-            .with_user(mass)
-            .with_context(
-                **safe_eval(report.context),
-                active_model="leads.lead",
-                active_ids=lead.ids,
-                default_res_model="leads.lead",
-                default_res_ids=lead.ids,
-                default_composition_mode="mass",
-                default_mass_keep_log=True,
-                allowed_company_ids=mass.company_ids.ids,
-            )
+        with self._sms_composer(
+            mass, lead, "mass", default_mass_keep_log=True, **safe_eval(report.context)
         ) as form:
             form.body = "Report promo"
         form.record.action_send_sms()
