@@ -2,7 +2,8 @@ import secrets
 from datetime import timedelta
 
 from odoo import fields, models, tools
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import format_datetime
 
 from ..tools.phone_key import leads_phone_key
 
@@ -136,6 +137,22 @@ class ResCompany(models.Model):
 
     def action_regenerate_leads_webhook_secret(self):
         self._leads_check_settings_manager()
+        for company in self:
+            expiry = company._leads_webhook_previous_expiry()
+            if expiry:
+                # A new secret now would replace the one the senders still
+                # sign with (the previous) by one none of them has yet.
+                raise UserError(
+                    self.env._(
+                        "The previous webhook secret of %(company)s is still "
+                        "accepted until %(expiry)s while your senders switch to "
+                        "the current one. Regenerating now would refuse it at "
+                        "once: wait until then, or use Revoke Now first if it "
+                        "must stop working.",
+                        company=company.name,
+                        expiry=format_datetime(self.env, expiry),
+                    )
+                )
         self._leads_generate_webhook_secret()
         return True
 

@@ -1284,6 +1284,24 @@ class TestWebhookErrors(WebhookCommon):
             self.assertError(call("+14155550746", SECRET), 401, "bad_signature")
         self.assertFalse(company.leads_webhook_secret_previous)
 
+    def test_second_regeneration_never_cuts_off_the_senders(self):
+        """Regenerating again during the grace period would replace the
+        secret every sender still signs with by one none has: refused with
+        the way out (revoke first, or wait), and the senders keep working."""
+        company = self.company_a.sudo()
+        company.action_regenerate_leads_webhook_secret()
+        new_secret = company.leads_webhook_secret
+        with self.assertRaisesRegex(UserError, "Revoke Now"):
+            company.action_regenerate_leads_webhook_secret()
+        self.assertEqual(company.leads_webhook_secret, new_secret)
+        self.assertEqual(company._leads_webhook_secrets(), [new_secret, SECRET])
+        body = json.dumps(self.event(contact={"phone": "+14155550747"})).encode()
+        self.assertResult(self.post(raw=body, signature=sign(body)), "lead_created")
+        # Revoked (the previous secret refused on purpose): regenerating works.
+        company.action_revoke_leads_webhook_previous_secret()
+        company.action_regenerate_leads_webhook_secret()
+        self.assertEqual(company.leads_webhook_secret_previous, new_secret)
+
     def test_revoke_previous_secret_needs_settings_group(self):
         company = self.company_a.sudo()
         company.action_regenerate_leads_webhook_secret()
