@@ -893,7 +893,23 @@ class LeadsInboundEvent(models.Model):
             )
         # sudo: the payload is the managers'; the user gets the contact values
         # that the webhook validated, as the automatic capture would.
-        return self.sudo()._validate_payload(json.loads(self.sudo().payload))
+        return self.sudo()._validate_stored_payload()
+
+    def _validate_stored_payload(self):
+        """The stored payload validated again, as processing needs it; a clear
+        refusal when it no longer validates (a custom field it fills was
+        deleted or changed type since)."""
+        self.ensure_one()
+        try:
+            return self._validate_payload(json.loads(self.payload))
+        except (ValueError, InvalidPayload) as exc:
+            raise UserError(
+                self.env._(
+                    "Event %(event)s cannot be processed: %(error)s",
+                    event=self.external_id,
+                    error=str(exc),
+                )
+            ) from exc
 
     def action_create_client(self):
         """Add a visitor as a client by hand (calls and SMS left as visitors when
@@ -938,16 +954,7 @@ class LeadsInboundEvent(models.Model):
         for event in self.filtered(lambda e: e.state == "failed"):
             runner_env = self._get_runner_env(event.company_id)
             runner_event = event.with_env(runner_env)
-            try:
-                data = runner_event._validate_payload(json.loads(event.payload))
-            except (ValueError, InvalidPayload) as exc:
-                raise UserError(
-                    self.env._(
-                        "Event %(event)s cannot be processed: %(error)s",
-                        event=event.external_id,
-                        error=str(exc),
-                    )
-                ) from exc
+            data = runner_event._validate_stored_payload()
             runner_event._process(data)
         return True
 

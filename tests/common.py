@@ -98,5 +98,5 @@ class LeadsCommon(BaseCommon):
                 **extra,
             }
         )
-        self.addCleanup(field.unlink)
+        self.addCleanup(lambda: field.exists().unlink())
         return field

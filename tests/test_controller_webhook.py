@@ -821,6 +821,33 @@ class TestWebhookBehaviour(WebhookCommon):
         self.assertEqual(lead.campaign_id.name, "Visitor Promo")
         self.assertEqual(lead.campaign_id.user_id, frontdesk, "its creator")
 
+    def test_visitor_whose_custom_field_was_deleted(self):
+        """A visitor's event filled a custom field deleted since: adding the
+        visitor by hand is refused with the reason, not a server error."""
+        field = self.create_manual_field("x_visitor_pet", "Visitor Pet")
+        data = self.assertResult(
+            self.post(
+                self.event(
+                    contact={"phone": "+1 415 555 0753"},
+                    fields={"x_visitor_pet": "Rex"},
+                ),
+                company=self.company_silent,
+            ),
+            "visitor_logged",
+        )
+        field.unlink()
+        frontdesk = self.make_user(
+            "visitor_field_frontdesk",
+            "view_working,view_contact,base.group_partner_manager",
+            companies=self.company_silent,
+        )
+        event = self.Event.browse(data["event_id"])
+        with self.assertRaisesRegex(UserError, "x_visitor_pet"):
+            event.with_user(frontdesk).with_company(
+                self.company_silent
+            ).action_create_client()
+        self.assertFalse(event.partner_id)
+
     def test_visitor_as_lead_follows_add_lead_rules(self):
         adder = self.make_user(
             "visitor_adder", "view_working,add", companies=self.company_silent
