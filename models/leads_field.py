@@ -449,9 +449,12 @@ class LeadsField(models.Model):
         name = self.field_name
         old_field = self.sudo().field_id
         backup = f"{name[:50]}__old_value"
-        # Take the field out of the views and saved filters before dropping it.
+        # Take the field out of the views before dropping it, and out of the
+        # saved filters and export templates unless its values convert (same
+        # name, comparable values: staff keep their favourites).
         self._regenerate_views(exclude=self)
-        self._cleanup_references([name])
+        if (old_field.ttype, self.field_type) not in SAFE_CONVERSIONS:
+            self._cleanup_references([name])
         if keep_values:
             self.env["leads.lead"].flush_model()
             self.env.cr.execute(

@@ -209,6 +209,21 @@ class TestLeadsField(LeadsFieldCommon):
     def test_type_change_keeps_values_when_safe(self):
         field = self.create_field("Weight", field_type="integer")
         lead = self.create_lead(x_weight=12)
+        # Staff's favourite and export template on the field stay with it.
+        favourite = self.env["ir.filters"].create(
+            {
+                "name": "Heavy",
+                "model_id": "leads.lead",
+                "domain": "[('x_weight', '!=', False)]",
+            }
+        )
+        export = self.env["ir.exports"].create(
+            {
+                "name": "Weights",
+                "resource": "leads.lead",
+                "export_fields": [Command.create({"name": "x_weight"})],
+            }
+        )
         field.field_type = "float"
         self.assertEqual(field.field_id.ttype, "float")
         lead.invalidate_recordset()
@@ -216,6 +231,11 @@ class TestLeadsField(LeadsFieldCommon):
         field.field_type = "char"
         lead.invalidate_recordset()
         self.assertEqual(lead.x_weight, "12")
+        self.assertTrue(favourite.exists())
+        self.assertEqual(export.export_fields.mapped("name"), ["x_weight"])
+        self.assertEqual(
+            self.env["leads.lead"].search_count(favourite._get_eval_domain()), 1
+        )
         with self.assertRaises(UserError):
             field.field_type = "integer"
 
