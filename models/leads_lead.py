@@ -11,7 +11,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.orm.domains import DomainAnd, DomainCondition
-from odoo.tools import SQL, clean_context
+from odoo.tools import SQL
 
 from odoo.addons.mail.models.mail_thread import MailThread
 from odoo.addons.utm.models.utm_mixin import UtmMixin
@@ -546,12 +546,9 @@ class LeadsLead(models.Model):
         return ["phone"]
 
     def _phone_get_sanitize_triggers(self):
-        # The business's country is the default region (_phone_get_country):
-        # set or corrected, it gives its leads' local numbers their keys.
-        return super()._phone_get_sanitize_triggers() + [
-            "company_id",
-            "company_id.partner_id.country_id",
-        ]
+        # The business's country, the default region, is handled apart: see
+        # res.partner._leads_country_changed.
+        return super()._phone_get_sanitize_triggers() + ["company_id"]
 
     def _phone_get_country(self):
         # A lead has no address: its business's country is the default region.
@@ -582,6 +579,12 @@ class LeadsLead(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # A lead becomes a client through Convert only: the context's defaults
+        # of the conversion fields (a kanban column of a grouping by client)
+        # are dropped, as for a converted stage (_prepare_create_vals).
+        protected = {f"default_{fname}" for fname in CONVERSION_FIELDS}
+        if protected & set(self.env.context):
+            self = self.with_context(**dict.fromkeys(protected, False))  # noqa: PLW0642
         return super().create(self._leads_prepare_create(vals_list))
 
     @api.model
@@ -1062,6 +1065,8 @@ class LeadsLead(models.Model):
             partner = self.env["res.partner"].browse(partner)
         if partner:
             partner.check_access("read")
+            for lead in self:
+                lead._check_possible_client(partner)
         return self._convert(partner=partner or None, trigger=trigger)
 
     def _check_convert_access(self):
@@ -1121,25 +1126,14 @@ class LeadsLead(models.Model):
                         client=lead.partner_id.display_name or "",
                     )
                 )
-            if partner and not lead._is_possible_client(partner):
-                raise UserError(
-                    self.env._(
-                        "%(client)s is not a client of %(company)s (it belongs to "
-                        "another business, or is the contact of a business or of a "
-                        "staff member): pick a client of %(company)s for lead "
-                        "%(name)s.",
-                        client=partner.display_name,
-                        name=lead.name,
-                        company=lead.company_id.name,
-                    )
-                )
             # sudo: the client of the lead's business, which the caller may
             # convert in (their view scope) without working there (View at
-            # All Businesses); its values are the lead's. Without the
-            # caller's default_* keys, meant for leads (a client would take a
-            # ``default_user_id`` as its salesperson).
+            # All Businesses); its values are the lead's. sudo() also drops
+            # the caller's default_* keys, meant for leads (a client would
+            # take a ``default_user_id`` as its salesperson). Not followed by
+            # the caller: they may not be allowed to read it.
             client = partner or self.env["res.partner"].sudo().with_context(
-                clean_context(self.env.context)
+                mail_create_nosubscribe=True
             ).create(lead._prepare_partner_vals())
             # sudo: only the conversion fields, after _check_convert_access.
             lead.sudo().write(
@@ -1180,19 +1174,28 @@ class LeadsLead(models.Model):
         cr.execute("SELECT set_config('lock_timeout', %s, true)", [lock_timeout])
         self.invalidate_recordset(["partner_id", "converted_date", "stage_id"])
 
-    def _is_possible_client(self, partner):
-        """Whether ``partner`` can be the client of this lead: an active
-        contact of its business or of none, neither the contact of a business
-        nor of a staff member (as for matching)."""
+    def _check_possible_client(self, partner):
+        """Refuse a ``partner`` that cannot be this lead's client: only an
+        active contact of its business or of none, neither the contact of a
+        business nor of a staff member (as for matching)."""
         self.ensure_one()
         Partner = self.env["res.partner"].sudo()
-        return bool(
-            Partner.search_count(
-                Partner._leads_client_domain(self.company_id)
-                & Domain("id", "=", partner.id),
-                limit=1,
+        if not Partner.search_count(
+            Partner._leads_client_domain(self.company_id)
+            & Domain("id", "=", partner.id),
+            limit=1,
+        ):
+            raise UserError(
+                self.env._(
+                    "%(client)s is not a client of %(company)s (it is archived, "
+                    "belongs to another business, or is the contact of a business "
+                    "or of a staff member): pick a client of %(company)s for lead "
+                    "%(name)s.",
+                    client=partner.display_name,
+                    name=self.name,
+                    company=self.company_id.name,
+                )
             )
-        )
 
     def _prepare_partner_vals(self):
         self.ensure_one()

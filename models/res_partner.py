@@ -50,11 +50,30 @@ class ResPartner(models.Model):
         return res
 
     def _leads_country_changed(self, vals):
-        """A business's address country is its default phone region."""
-        if "country_id" in vals and self.env["res.company"].sudo().with_context(
-            active_test=False
-        ).search_count([("partner_id", "in", self.ids)], limit=1):
-            self.env.registry.clear_cache()  # res.company._leads_phone_region
+        """A business's address country is its default phone region: set or
+        corrected, its leads' numbers typed without a country code get their
+        keys in it (before, they matched no later call and made duplicates).
+        Only those: an international number's key does not change."""
+        if "country_id" not in vals:
+            return
+        companies = (
+            self.env["res.company"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("partner_id", "in", self.ids)])
+        )
+        if not companies:
+            return
+        self.env.registry.clear_cache()  # res.company._leads_phone_region
+        Lead = self.env["leads.lead"].sudo().with_context(active_test=False)
+        national = Lead.search(
+            [
+                ("company_id", "in", companies.ids),
+                ("phone", "!=", False),
+                ("phone", "not =like", "+%"),
+            ]
+        )
+        self.env.add_to_compute(Lead._fields["phone_sanitized"], national)
 
     def _leads_never_client_domain(self):
         return Domain("id", "any!", BUSINESS_PARTNERS) | Domain(
@@ -62,19 +81,25 @@ class ResPartner(models.Model):
         )
 
     def _compute_leads_can_be_client(self):
-        never = (
+        never = set(
             self.sudo()
             .with_context(active_test=False)
             .search(Domain("id", "in", self.ids) & self._leads_never_client_domain())
+            .ids
         )
         for partner in self:
-            partner.leads_can_be_client = partner.id not in never.ids
+            partner.leads_can_be_client = partner.id not in never
 
     def _search_leads_can_be_client(self, operator, value):
         if operator not in ("in", "not in"):
             return NotImplemented
+        wanted = {bool(item) for item in value}
+        if operator == "not in":
+            wanted = {True, False} - wanted
+        if len(wanted) != 1:
+            return Domain.TRUE if wanted else Domain.FALSE
         never = self._leads_never_client_domain()
-        return ~never if operator == "in" else never
+        return ~never if True in wanted else never
 
     def _compute_lead_count(self):
         counts = dict(

@@ -863,7 +863,16 @@ class TestConvertWizardScope(LeadsSecurityCommon):
         domain = safe_eval(field.get("domain"), {"company_id": self.company_a.id})
         offered = self.env["res.partner"].with_user(user).search(domain)
         self.assertIn(client, offered)
-        self.assertFalse(offered & (self.company_b.partner_id | staff_b.partner_id))
+        not_clients = self.company_b.partner_id | staff_b.partner_id
+        self.assertFalse(offered & not_clients)
+        Partner = self.env["res.partner"]
+        self.assertEqual(
+            Partner.search([("leads_can_be_client", "=", False)])
+            & (client | not_clients),
+            not_clients,
+        )
+        both = Partner.search([("leads_can_be_client", "in", [True, False])])
+        self.assertEqual(both & (client | not_clients), client | not_clients)
         wizard.write({"action": "link", "partner_id": self.company_b.partner_id.id})
         with self.assertRaisesRegex(UserError, "not a client"):
             wizard.action_convert()
@@ -878,10 +887,20 @@ class TestConvertWizardScope(LeadsSecurityCommon):
         user = self.make_user(
             "convert_all", "view_all,view_contact,convert,add", companies=self.company_a
         )
-        client = self.as_user(user).browse(self.lead_c.id).action_convert().sudo()
+        # Creators follow what they create, unless told otherwise (the tests'
+        # context does; staff's does not).
+        lead = self.as_user(user).with_context(
+            mail_create_nosubscribe=False, tracking_disable=False
+        )
+        client = lead.browse(self.lead_c.id).action_convert().sudo()
         self.assertEqual(client.company_id, self.company_c)
         self.assertEqual(self.lead_c.partner_id, client)
         self.assertIn("Converted from the lead", client.message_ids[:1].body)
+        # Not made a follower of a client they may not read.
+        followers = self.env["mail.followers"].search(
+            [("res_model", "=", "res.partner"), ("res_id", "=", client.id)]
+        )
+        self.assertNotIn(user.partner_id, followers.partner_id)
         lead = self.as_user(user).create(
             {
                 "name": "New C",

@@ -511,16 +511,24 @@ class TestReviewSecurity(LeadsSecurityCommon):
         self.assertFalse(lead.sudo().converted_date or lead.sudo().partner_id)
 
     # H33b: the same through the context's defaults (a kanban quick create
-    # in a column of a grouping by client sends ``default_partner_id``)
+    # in a column of a grouping by client sends ``default_partner_id``): the
+    # defaults of the conversion fields are dropped, the lead is not converted
     def test_h33b_add_converts_through_context_defaults(self):
         client = self.env["res.partner"].create({"name": "Any client 3"})
         user = self.make_user("rv_adder_ctx", VIEW + ",add")
-        Lead = self.as_user(user).with_context(
-            default_partner_id=client.id, default_conversion_trigger="booking"
+        lead = (
+            self.as_user(user)
+            .with_context(
+                default_partner_id=client.id,
+                default_conversion_trigger="booking",
+                default_converted_date="2026-01-01 00:00:00",
+            )
+            .create({"name": "Quick", "phone": "4155550167"})
+            .sudo()
         )
-        with self.assertRaisesRegex(AccessError, "through Convert only"):
-            Lead.create({"name": "Quick", "phone": "4155550167"})
-        self.assertFalse(self.env["leads.lead"].search([("phone", "=", "4155550167")]))
+        self.assertFalse(lead.partner_id or lead.conversion_trigger)
+        self.assertFalse(lead.converted_date)
+        self.assertFalse(lead.stage_id.is_converted)
 
     # H36: custom-field editors repoint field_id (readonly only in the UI) to
     # any ir.model.fields, then relabel / delete it as superuser
