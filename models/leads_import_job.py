@@ -427,7 +427,16 @@ class LeadsImportJob(models.Model):
         job), every batch is committed with the resume point ``next_row``.
         """
         self.ensure_one()
-        data = base64.b64decode(self.file or b"")
+        if not self.file:
+            # Its attachment deleted since the job was queued (a cleanup).
+            raise UserError(
+                self.env._(
+                    "The file of import %(job)s is no longer stored: import it "
+                    "again from Leads > Import.",
+                    job=self.display_name,
+                )
+            )
+        data = base64.b64decode(self.file)
         # The text is all the rows need: the file leaves the cache (up to
         # 27 MB of base64), then its bytes, before the batches start.
         self.invalidate_recordset(["file"])

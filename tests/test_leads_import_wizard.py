@@ -1129,6 +1129,30 @@ class TestLeadsImportWizard(LeadsCommon):
         self.assertIn("Import Leads permission", job.error_message)
         self.assertFalse(self._leads())
 
+    def test_background_job_whose_file_was_deleted(self):
+        """A queued job whose stored file was removed (an attachment cleanup)
+        fails with what to do, not with the wizard's "choose a file"."""
+        patches = self._background_setup()
+        for p in patches:
+            p.start()
+            self.addCleanup(p.stop)
+        wizard = self._import(self._rows(5))
+        job = wizard.job_id
+        self.env["ir.attachment"].sudo().search(
+            [
+                ("res_model", "=", "leads.import.job"),
+                ("res_field", "=", "file"),
+                ("res_id", "=", job.id),
+            ]
+        ).unlink()
+        job.invalidate_recordset()
+        Job = self.registry["leads.import.job"]
+        with patch.object(Job, "_import_rollback", lambda model: None):
+            self.env["leads.import.job"]._cron_process_import_jobs()
+        self.assertEqual(job.state, "failed")
+        self.assertIn("no longer stored", job.error_message)
+        self.assertFalse(self._leads())
+
 
 @tagged("post_install", "-at_install", "concurrency")
 class TestLeadsImportConcurrency(TransactionCase):
