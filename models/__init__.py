@@ -12,4 +12,5 @@ from . import leads_import_job
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import res_users
 from . import res_country

@@ -228,8 +228,8 @@ class LeadsInboundEvent(models.Model):
     @tools.ormcache()
     def _get_runner_ids(self):
         """``(user id, partner id)`` of the low-rights technical user that
-        processes the events. Cached: read on every event; deleting the user
-        removes its xml id, which clears the cache."""
+        processes the events. Cached: read on every event; the user cannot be
+        deleted (res.users), and an uninstall reloads the registry."""
         runner = (
             self.env["leads.lead"]
             ._leads_data_record("leads_management.user_leads_webhook")

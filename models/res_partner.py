@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
@@ -74,6 +75,27 @@ class ResPartner(models.Model):
             ]
         )
         self.env.add_to_compute(Lead._fields["phone_sanitized"], national)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_leads_client(self):
+        """A converted lead keeps its client (contract: the client once
+        converted), and cannot be converted again."""
+        # sudo: contacts managers may delete contacts of leads they cannot see.
+        converted = (
+            self.env["leads.lead"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("partner_id", "in", self.ids)])
+        )
+        if converted:
+            raise UserError(
+                self.env._(
+                    "%(clients)s is the client of %(count)s converted lead(s), "
+                    "which stay linked to it: archive it instead.",
+                    clients=", ".join(converted.partner_id.mapped("display_name")),
+                    count=len(converted),
+                )
+            )
 
     def _leads_never_client_domain(self):
         return Domain("id", "any!", BUSINESS_PARTNERS) | Domain(

@@ -1329,6 +1329,17 @@ class TestWebhookErrors(WebhookCommon):
         company.action_regenerate_leads_webhook_secret()
         self.assertEqual(company.leads_webhook_secret_previous, new_secret)
 
+    def test_webhook_user_cannot_be_deleted(self):
+        """Every event is processed as the Leads Webhook user: an
+        administrator deleting it is refused (it would lose every event)."""
+        admin = self.make_user("webhook_user_admin", "base.group_system")
+        with self.assertRaisesRegex(UserError, "Leads Webhook"):
+            self.runner.with_user(admin).unlink()
+        self.assertTrue(self.runner.exists())
+        self.assertResult(
+            self.post(self.event(contact={"phone": "+14155550748"})), "lead_created"
+        )
+
     def test_revoke_previous_secret_needs_settings_group(self):
         company = self.company_a.sudo()
         company.action_regenerate_leads_webhook_secret()

@@ -231,3 +231,29 @@ class TestLeadsConversionRace(LeadsCommon):
                 partner = lead.partner_id
                 lead.unlink()
                 partner.unlink()
+
+
+@tagged("post_install", "-at_install")
+class TestConvertedLeadsClient(ConversionCommon):
+    def test_client_of_converted_leads_cannot_be_deleted(self):
+        """A converted lead keeps its client: deleting that client is refused
+        with the way out (archive it), even for a contacts manager who cannot
+        see the leads; archiving keeps the link."""
+        lead = self.create_lead(name="Kept Client", phone="+1 415 555 0161")
+        client = lead.with_user(self.converter).action_convert()
+        contacts_manager = new_test_user(
+            self.env,
+            login="contacts_only",
+            groups="base.group_user,base.group_partner_manager",
+            company_id=self.company_a.id,
+            company_ids=self.company_a.ids,
+        )
+        with self.assertRaisesRegex(UserError, "archive it instead"):
+            client.with_user(contacts_manager).unlink()
+        self.assertEqual(lead.partner_id, client)
+        client.with_user(contacts_manager).action_archive()
+        self.assertEqual(lead.partner_id, client)
+        # A contact that is no lead's client is deleted as usual.
+        other = self.env["res.partner"].create({"name": "Nobody's client"})
+        other.with_user(contacts_manager).unlink()
+        self.assertFalse(other.exists())
