@@ -599,7 +599,8 @@ class LeadsLead(models.Model):
             ),
         )
         # The context's defaults fill what the values leave out (a kanban
-        # column's ``default_partner_id``, say): they are checked alike.
+        # column's ``default_company_id``, say): they are checked alike. Those
+        # of the conversion fields were dropped by create().
         defaults = {
             key.removeprefix("default_"): value
             for key, value in self.env.context.items()
