@@ -1,1 +1,2 @@
+from . import adapters
 from . import main

@@ -60,6 +60,13 @@ MAX_OCCURRED_AT = 64
 SURROGATE_MESSAGE = "must not contain lone surrogates (invalid Unicode)"
 # Database errors Odoo retries (a concurrent transaction won): never swallow them.
 RETRYABLE_ERRORS = (ConcurrencyError, psycopg2.OperationalError)
+# Who sent an event (controllers/adapters.py holds one adapter per sender).
+PROVIDERS = [
+    ("leads", "Leads Webhook"),
+    ("twilio", "Twilio"),
+    ("google_ads", "Google Ads"),
+    ("stripe", "Stripe"),
+]
 
 
 class SettledConflict(ConcurrencyError):
@@ -81,6 +88,10 @@ def restart_transaction(env):
     env.cr.rollback()
     env.transaction.reset()
     env.registry.reset_changes()
+
+
+class IdempotencyConflict(Exception):
+    """An event id received before, now with a different body."""
 
 
 class InvalidPayload(Exception):
@@ -174,6 +185,14 @@ class LeadsInboundEvent(models.Model):
     external_id = fields.Char(
         string="Event ID", required=True, readonly=True, help="Sender's event id."
     )
+    provider = fields.Selection(
+        PROVIDERS,
+        string="Sender",
+        required=True,
+        default="leads",
+        readonly=True,
+        help="The system that sent the event; its event ids are its own.",
+    )
     event_type = fields.Char(string="Type", required=True, readonly=True)
     company_id = fields.Many2one(
         "res.company",
@@ -216,8 +235,8 @@ class LeadsInboundEvent(models.Model):
     can_add_manually = fields.Boolean(compute="_compute_can_add_manually")
 
     _company_external_uniq = models.Constraint(
-        "UNIQUE(company_id, external_id)",
-        "An event id is received once per business.",
+        "UNIQUE(company_id, provider, external_id)",
+        "An event id is received once per business and sender.",
     )
 
     # ------------------------------------------------------------------
@@ -289,15 +308,16 @@ class LeadsInboundEvent(models.Model):
         )
 
     @api.model
-    def _receive(self, company, payload):
-        """Store and process one signed, parsed webhook event.
+    def _receive(self, company, payload, provider="leads"):
+        """Store and process one verified event of ``provider``: the event of
+        the webhook schema, as the sender's adapter translated it.
 
-        Runs as the webhook user. Returns ``(http_status, response_dict)``.
+        Runs as the webhook user. Returns the answer stored on the event (the
+        first one again, with ``replayed``, for an event id received before).
+        Raises InvalidPayload when the event does not follow the schema, and
+        IdempotencyConflict for a known id with another body.
         """
-        try:
-            data = self._validate_payload(payload)
-        except InvalidPayload as exc:
-            return 400, _error("invalid_payload", f"{exc.field} {exc.message}.")
+        data = self._validate_payload(payload, provider)
         canonical = json.dumps(
             payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False
         )
@@ -307,26 +327,30 @@ class LeadsInboundEvent(models.Model):
         ).hexdigest()
         event = self._insert_once(company, data, canonical, payload_hash)
         if not event:
-            return self._replay(company, data["id"], payload_hash)
+            return self._replay(company, data, payload_hash)
         try:
             # No savepoint (two statements fewer on every event): so far the
             # transaction holds the event's new row and nothing else.
-            return 200, event._process_in_transaction(data, company)
+            return event._process_in_transaction(data, company)
         except ProcessingFailed as failure:
             # Start again from the insertion: the event alone is stored, failed.
             restart_transaction(self.env)
             event = self._insert_once(company, data, canonical, payload_hash)
             if not event:
-                return self._replay(company, data["id"], payload_hash)
-            return 200, event._store_outcome(
+                return self._replay(company, data, payload_hash)
+            return event._store_outcome(
                 "failed", "failed", error_message=failure.message
             )
 
-    def _replay(self, company, external_id, payload_hash):
-        """The stored answer to an event id received before, or a conflict
-        when the body differs."""
+    def _replay(self, company, data, payload_hash):
+        """The stored answer to an event id received before; a conflict when
+        the body differs."""
         event = self.search_fetch(
-            [("company_id", "=", company.id), ("external_id", "=", external_id)],
+            [
+                ("company_id", "=", company.id),
+                ("provider", "=", data["provider"]),
+                ("external_id", "=", data["id"]),
+            ],
             ["payload_hash", "response"],
         )
         if event.payload_hash != payload_hash:
@@ -335,11 +359,8 @@ class LeadsInboundEvent(models.Model):
                 event.id,
                 company.id,
             )
-            return 409, _error(
-                "idempotency_conflict",
-                "This event id was already received with a different body.",
-            )
-        return 200, dict(json.loads(event.response or "{}"), replayed=True)
+            raise IdempotencyConflict(event.id)
+        return dict(json.loads(event.response or "{}"), replayed=True)
 
     def _insert_once(self, company, data, canonical, payload_hash):
         """INSERT ... ON CONFLICT DO NOTHING: the event row, once per id.
@@ -354,16 +375,18 @@ class LeadsInboundEvent(models.Model):
         self.env.cr.execute(
             """
             INSERT INTO leads_inbound_event (
-                company_id, external_id, event_type, state, payload, payload_hash,
-                received_date, occurred_at, contact_name, contact_phone,
-                contact_email, create_uid, write_uid, create_date, write_date)
-            VALUES (%s, %s, %s, 'received', %s, %s, %s, %s, %s, %s, %s,
+                company_id, provider, external_id, event_type, state, payload,
+                payload_hash, received_date, occurred_at, contact_name,
+                contact_phone, contact_email, create_uid, write_uid, create_date,
+                write_date)
+            VALUES (%s, %s, %s, %s, 'received', %s, %s, %s, %s, %s, %s, %s,
                     %s, %s, %s, %s)
-            ON CONFLICT (company_id, external_id) DO NOTHING
+            ON CONFLICT (company_id, provider, external_id) DO NOTHING
             RETURNING id
             """,
             [
                 company.id,
+                data["provider"],
                 data["id"],
                 data["type"],
                 canonical,
@@ -388,12 +411,21 @@ class LeadsInboundEvent(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _validate_payload(self, payload):
+    def _get_event_types(self, provider):
+        """``type -> (kind, channel code or trigger)`` of what ``provider``
+        may send: the webhook schema's types, and the sender's own internal
+        ones (added by its extension)."""
+        return EVENT_TYPES
+
+    @api.model
+    def _validate_payload(self, payload, provider="leads"):
         """Check the schema strictly; return the normalised values.
 
         Unknown keys are ignored: they are never used, so the payload cannot
-        choose a company, user, stage, client or any other field.
+        choose a company, user, stage, client or any other field. A sender's
+        own keys are checked by ``_validate_provider_data``.
         """
+        event_types = self._get_event_types(provider)
         if not isinstance(payload, dict):
             raise InvalidPayload("body", "must be a JSON object")
         # Lone surrogates ("\\ud800") are valid JSON but cannot be stored: any
@@ -402,12 +434,13 @@ class LeadsInboundEvent(models.Model):
         if bad_path:
             raise InvalidPayload(bad_path[:80], SURROGATE_MESSAGE)
         data = {
+            "provider": provider,
             "id": _check_str(payload.get("id"), "id", MAX_ID, required=True),
             "type": _check_str(payload.get("type"), "type", MAX_SHORT, required=True),
         }
-        if data["type"] not in EVENT_TYPES:
+        if data["type"] not in event_types:
             raise InvalidPayload(
-                "type", "must be one of " + ", ".join(sorted(EVENT_TYPES))
+                "type", "must be one of " + ", ".join(sorted(event_types))
             )
         data["occurred_at"] = _check_str(
             payload.get("occurred_at"), "occurred_at", MAX_OCCURRED_AT
@@ -459,14 +492,21 @@ class LeadsInboundEvent(models.Model):
             for key in ("source", "medium", "campaign")
         }
         data["fields"] = self._validate_custom_fields(payload.get("fields"))
-        kind = EVENT_TYPES[data["type"]][0]
+        kind = event_types[data["type"]][0]
         if kind == "capture":
             if data["type"] in ("call.inbound", "sms.inbound"):
                 if not data["contact"]["phone"]:
                     raise InvalidPayload("contact.phone", "is required")
             elif not (data["contact"]["phone"] or data["contact"]["email"]):
                 raise InvalidPayload("contact", "needs a phone or an email")
+        data.update(self._validate_provider_data(provider, payload))
         return data
+
+    @api.model
+    def _validate_provider_data(self, provider, payload):
+        """The normalised values of the keys that only ``provider``'s adapter
+        sends (none for the webhook schema)."""
+        return {}
 
     @api.model
     def _validate_custom_fields(self, values):
@@ -621,7 +661,9 @@ class LeadsInboundEvent(models.Model):
         return response
 
     def _dispatch(self, company, data):
-        kind, code = EVENT_TYPES[data["type"]]
+        """``(result, lead, partner)`` of the event; a sender's extension
+        handles the kinds of its own internal types."""
+        kind, code = self._get_event_types(data["provider"])[data["type"]]
         if kind == "convert":
             return self._process_conversion(company, data, code)
         return self._process_capture(company, data)
@@ -766,7 +808,11 @@ class LeadsInboundEvent(models.Model):
             self.env["leads.lead"]
             .with_company(company)
             ._create_from_webhook(
-                company, EVENT_TYPES[data["type"]][1], data, phone, email
+                company,
+                self._get_event_types(data["provider"])[data["type"]][1],
+                data,
+                phone,
+                email,
             )
         )
         self._log_on_record(lead, data)
@@ -901,7 +947,7 @@ class LeadsInboundEvent(models.Model):
         deleted or changed type since)."""
         self.ensure_one()
         try:
-            return self._validate_payload(json.loads(self.payload))
+            return self._validate_payload(json.loads(self.payload), self.provider)
         except (ValueError, InvalidPayload) as exc:
             raise UserError(
                 self.env._(
@@ -957,10 +1003,6 @@ class LeadsInboundEvent(models.Model):
             data = runner_event._validate_stored_payload()
             runner_event._process(data)
         return True
-
-
-def _error(code, message):
-    return {"ok": False, "error": {"code": code, "message": message}}
 
 
 def _after_commit(dbname, event_id, result):

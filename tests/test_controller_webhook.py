@@ -12,7 +12,7 @@ from odoo.modules import neutralize
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.leads_management.controllers.main import verify_signature
+from odoo.addons.leads_management.tools.webhook_signature import verify_signature
 
 from .common import LeadsCommon
 
