@@ -4,8 +4,13 @@ An adapter verifies the raw request (before anything is parsed or stored),
 translates it into the event of the webhook schema (docs/webhooks.md) and
 writes the sender's answer. Everything in between, the store, idempotency,
 behaviour table and Calling Activity, is ``leads.inbound.event._receive``;
-the routes and the mapping of refusals and model exceptions to HTTP answers
-are in controllers/main.py.
+the routes call ``controllers.main.serve(key, **route_values)``, which maps
+refusals and model exceptions to the adapter's HTTP answers.
+
+A sender's own needs stay out of the webhook schema's path: an extension of
+``leads.inbound.event`` may add internal event types (``_get_event_types``),
+check the keys only its adapter sends (``_validate_provider_data``), handle
+its kinds (``_dispatch``) and add to the history entry (``_event_body``).
 """
 
 import json
@@ -31,6 +36,9 @@ COMPANY_FIELDS = [
 ]
 
 ADAPTERS = {}
+# What ``translate`` returns for a verified request that holds nothing to store
+# (a JSON ``null`` is a payload, refused by the schema).
+NOTHING_TO_STORE = object()
 
 
 def register(key):
@@ -110,7 +118,9 @@ class InboundAdapter:
         raise NotImplementedError
 
     def translate(self):
-        """The event of the webhook schema (a dict, stored as the payload)."""
+        """The event of the webhook schema (a dict, stored as the payload);
+        NOTHING_TO_STORE when the request, verified, holds nothing to store
+        (answered with ``answer(None)``)."""
         raise NotImplementedError
 
     def answer(self, response):
@@ -133,6 +143,8 @@ class InboundAdapter:
         if not signed:
             raise self.bad_signature()
         payload = self.translate()
+        if payload is NOTHING_TO_STORE:
+            return self.answer(None)
         Event = request.env["leads.inbound.event"].sudo()
         runner_env = Event._get_runner_env(company)
         response = Event.with_env(runner_env)._receive(

@@ -41,6 +41,60 @@ WEBHOOK_ROUTE = {
 }
 
 
+def serve(key, **route_values):
+    """Serve the request with the adapter registered as ``key``
+    (controllers/adapters.py): the routes of every sender call this."""
+    environ = request.httprequest.environ
+    if not environ.get(RETRIED_AT_ONCE):
+        for attempt in range(1, IMMEDIATE_ATTEMPTS):
+            try:
+                return _serve_once(key, route_values)
+            except SETTLED_CONFLICTS as exc:
+                _logger.info(
+                    "Leads webhook: %s, trying again at once (attempt %s of %s).",
+                    type(exc).__name__,
+                    attempt + 1,
+                    IMMEDIATE_ATTEMPTS,
+                )
+                # The body is cached: it is read again as it came.
+                restart_transaction(request.env)
+        environ[RETRIED_AT_ONCE] = True
+    # The last one leaves a conflict to Odoo's retries, with their back-off.
+    return _serve_once(key, route_values)
+
+
+def _serve_once(key, route_values):
+    """One attempt; refusals and the model's exceptions become the sender's
+    HTTP answers, never a 500."""
+    adapter = ADAPTERS[key](route_values)
+    try:
+        return adapter.receive()
+    except Refused as refusal:
+        if refusal.warning:
+            _logger.warning(refusal.warning)
+        return adapter.refuse(refusal)
+    except InvalidPayload as exc:
+        return adapter.refuse(
+            Refused(400, "invalid_payload", f"{exc.field} {exc.message}.")
+        )
+    except IdempotencyConflict:
+        return adapter.refuse(
+            Refused(
+                409,
+                "idempotency_conflict",
+                "This event id was already received with a different body.",
+            )
+        )
+    except RETRYABLE_ERRORS:
+        raise  # retried with a fresh transaction
+    except Exception:
+        _logger.exception("Leads webhook: unexpected error.")
+        request.env.cr.rollback()
+        return adapter.refuse(
+            Refused(400, "invalid_payload", "The event could not be processed.")
+        )
+
+
 class LeadsWebhookController(http.Controller):
     @http.route("/leads/v1/companies/<int:company_id>/events", **WEBHOOK_ROUTE)
     def leads_webhook_event(self, company_id, **_query):
@@ -49,55 +103,4 @@ class LeadsWebhookController(http.Controller):
         Every method reaches this route so that the answer to a GET or PUT is
         the contract's JSON 405, not Odoo's HTML page.
         """
-        return self._serve_adapter("leads", company_id=company_id)
-
-    def _serve_adapter(self, key, **route_values):
-        """Serve a request with the adapter registered as ``key``."""
-        environ = request.httprequest.environ
-        if not environ.get(RETRIED_AT_ONCE):
-            for attempt in range(1, IMMEDIATE_ATTEMPTS):
-                try:
-                    return self._serve(key, route_values)
-                except SETTLED_CONFLICTS as exc:
-                    _logger.info(
-                        "Leads webhook: %s, trying again at once (attempt %s of %s).",
-                        type(exc).__name__,
-                        attempt + 1,
-                        IMMEDIATE_ATTEMPTS,
-                    )
-                    # The body is cached: it is read again as it came.
-                    restart_transaction(request.env)
-            environ[RETRIED_AT_ONCE] = True
-        # The last one leaves a conflict to Odoo's retries, with their back-off.
-        return self._serve(key, route_values)
-
-    def _serve(self, key, route_values):
-        """One attempt; refusals and the model's exceptions become the
-        sender's HTTP answers, never a 500."""
-        adapter = ADAPTERS[key](route_values)
-        try:
-            return adapter.receive()
-        except Refused as refusal:
-            if refusal.warning:
-                _logger.warning(refusal.warning)
-            return adapter.refuse(refusal)
-        except InvalidPayload as exc:
-            return adapter.refuse(
-                Refused(400, "invalid_payload", f"{exc.field} {exc.message}.")
-            )
-        except IdempotencyConflict:
-            return adapter.refuse(
-                Refused(
-                    409,
-                    "idempotency_conflict",
-                    "This event id was already received with a different body.",
-                )
-            )
-        except RETRYABLE_ERRORS:
-            raise  # retried with a fresh transaction
-        except Exception:
-            _logger.exception("Leads webhook: unexpected error.")
-            request.env.cr.rollback()
-            return adapter.refuse(
-                Refused(400, "invalid_payload", "The event could not be processed.")
-            )
+        return serve("leads", company_id=company_id)

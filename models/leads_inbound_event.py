@@ -855,9 +855,7 @@ class LeadsInboundEvent(models.Model):
         never sent, so it has no reply-to (whose computation reads the whole
         business).
         """
-        body = Markup("<p>%s</p>") % self._event_summary(data)
-        if data["message"]:
-            body += Markup("<p>%s</p>") % data["message"]
+        body = self._event_body(data)
         runner_id, runner_partner_id = self._get_runner_ids()
         author_id = (
             runner_partner_id
@@ -886,6 +884,15 @@ class LeadsInboundEvent(models.Model):
                 }
             ]
         )
+
+    @api.model
+    def _event_body(self, data):
+        """The history entry of an event (escaped text); a sender's extension
+        adds what only it sends (links to media, recordings)."""
+        body = Markup("<p>%s</p>") % self._event_summary(data)
+        if data["message"]:
+            body += Markup("<p>%s</p>") % data["message"]
+        return body
 
     @api.model
     def _event_summary(self, data):

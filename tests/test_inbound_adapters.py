@@ -70,7 +70,5 @@ class TestInboundAdapters(WebhookCommon):
         payload = self.event(contact={"phone": "+1 415 555 0614"})
         data = self.receive(payload, "stripe")
         event = self.Event.browse(data["event_id"])
-        self.assertEqual(
-            event.sudo()._validate_stored_payload()["provider"], "stripe"
-        )
+        self.assertEqual(event.sudo()._validate_stored_payload()["provider"], "stripe")
         self.assertEqual(json.loads(event.sudo().payload), payload)
