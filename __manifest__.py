@@ -32,6 +32,7 @@
         "data/ir_cron_data.xml",
         "wizards/leads_import_wizard_views.xml",
         "views/leads_lead_views.xml",
+        "views/leads_report_views.xml",
         "views/leads_lifecycle_stage_views.xml",
         "views/leads_action_status_views.xml",
         "views/leads_channel_views.xml",
@@ -48,6 +49,11 @@
     "assets": {
         "web.assets_backend": [
             "leads_management/static/src/scss/leads_kanban.scss",
+        ],
+        # Odoo loads its pivot view on demand, with this bundle.
+        "web.assets_backend_lazy": [
+            "leads_management/static/src/views/leads_report_pivot.js",
+            "leads_management/static/src/views/leads_report_pivot.xml",
         ],
         "web.assets_tests": [
             "leads_management/static/tests/tours/*.js",

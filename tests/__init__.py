@@ -16,3 +16,4 @@ from . import test_leads_import_wizard
 from . import test_robustness_io
 from . import test_security_review
 from . import test_leads_permission_matrix
+from . import test_leads_report

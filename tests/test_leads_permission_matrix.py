@@ -156,7 +156,9 @@ def _report(test, user):
     for xmlid in ("leads_menu_insights", "leads_lead_menu_report"):
         if test.env.ref(f"leads_management.{xmlid}").id not in visible:
             raise Hidden()
-    test.as_user(user).formatted_read_group([], ["stage_id"], ["__count"])
+    test.env["leads.report"].with_user(user).with_context(
+        allowed_company_ids=user.company_ids.ids
+    ).formatted_read_group([], ["stage_id"], ["__count"])
 
 
 def _export(test, user):

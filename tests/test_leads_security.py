@@ -689,13 +689,17 @@ class TestSettingsAndReports(LeadsSecurityCommon):
         self.assertNotIn(root.id, visible)
         with self.assertRaises(AccessError):
             self.as_user(individual).formatted_read_group([], ["stage_id"], ["__count"])
-        # Archived leads count in the report (its domain), and only there.
+        # Archived leads count in the report, and only there.
         archived = self.lead_a.copy({"name": "Archived Lead"})
         archived.action_archive()
         report = self.env.ref("leads_management.leads_lead_action_report")
-        Lead = self.as_user(reporter).with_context(**safe_eval(report.context))
-        self.assertIn(archived, Lead.search(safe_eval(report.domain)))
-        self.assertNotIn(archived, Lead.search([]))
+        Report = (
+            self.env[report.res_model]
+            .with_user(reporter)
+            .with_context(**safe_eval(report.context))
+        )
+        self.assertIn(archived, Report.search([]).lead_id)
+        self.assertNotIn(archived, self.as_user(reporter).search([]))
 
     def test_menus_follow_scope(self):
         Menu = self.env["ir.ui.menu"]
