@@ -333,7 +333,9 @@ class LeadsLead(models.Model):
             "group_lead_view_contact"
         )
         for lead in self:
-            lead.can_call = allowed and lead.company_id.leads_calling_enabled
+            # sudo: View at All Businesses reads leads of businesses the
+            # user does not work at, whose settings are no secret.
+            lead.can_call = allowed and lead.company_id.sudo().leads_calling_enabled
 
     # ------------------------------------------------------------------
     # Access: the Leads groups beyond what ACLs and record rules express
@@ -360,6 +362,49 @@ class LeadsLead(models.Model):
     def _leads_check_group(self, group, message):
         if not self._leads_has_group(group):
             raise AccessError(message)
+
+    def _check_access(self, operation):
+        result = super()._check_access(operation)
+        if result and not self.env["ir.model.access"].check(
+            self._name, operation, raise_exception=False
+        ):
+            # Odoo's message would list the groups granting the operation, the
+            # technical group of the webhook user among them: name the
+            # permission a person is given instead.
+            message = self._leads_acl_message(operation)
+            return result[0], lambda: AccessError(message)
+        return result
+
+    @api.model
+    def _leads_acl_message(self, operation):
+        return {
+            "read": self.env._(
+                "Opening leads needs a View Leads permission (Individual Profiles, "
+                "Working Businesses or All Businesses)."
+            ),
+            "write": self.env._(
+                "Your role can view leads but not change them: that needs the Edit "
+                "Lead Information permission."
+            ),
+            "create": self.env._("Adding leads needs the Add Leads permission."),
+            "unlink": self.env._("Deleting leads needs the Delete Leads permission."),
+        }[operation]
+
+    @api.model
+    def fields_get(self, allfields=None, attributes=None):
+        res = super().fields_get(allfields, attributes)
+        active = res.get("active")
+        if (
+            active
+            and "readonly" in active
+            and not self.env["ir.model.access"].check(
+                self._name, "write", raise_exception=False
+            )
+        ):
+            # The web client offers Archive and Unarchive (list, kanban, form)
+            # when this field is editable: not to users who may not edit.
+            active["readonly"] = True
+        return res
 
     @api.model
     def _leads_can_list(self):

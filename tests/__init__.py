@@ -17,3 +17,4 @@ from . import test_robustness_io
 from . import test_security_review
 from . import test_leads_permission_matrix
 from . import test_leads_report
+from . import test_leads_scope_access

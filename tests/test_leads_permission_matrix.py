@@ -288,6 +288,11 @@ class TestLeadsPermissionMatrix(LeadsSecurityCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.company_a.leads_calling_enabled = True
+        # Lead A came from an intake form: one of the ways in of the
+        # individual scope, which reaches no lead by its id alone.
+        cls.lead_a.channel_id = cls.env.ref(
+            "leads_management.leads_channel_intake_form"
+        )
         cls.outsider = cls.env["res.partner"].create(
             {"name": "Matrix Outsider", "email": "outsider@example.com"}
         )

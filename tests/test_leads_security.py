@@ -105,7 +105,10 @@ class TestViewScope(LeadsSecurityCommon):
     def test_individual_scope_opens_by_link_only(self):
         user = self.make_user("individual", "view_individual,view_contact")
         Lead = self.as_user(user)
-        # Opening a profile from a link reads that record.
+        # Opening a profile from a link reads that record: a lead linked to
+        # the user, here assigned to them (test_leads_scope_access has the
+        # other ways in, and the leads no link reaches).
+        self.lead_a.user_id = user
         self.assertEqual(
             Lead.browse(self.lead_a.id).read(["name"])[0]["name"], "Lead A"
         )

@@ -37,6 +37,8 @@ class TestLeadsScopeOverHttp(HttpCase, LeadsCommon):
         cls.working = cls.make_user("working_http", "view_working,view_contact,call")
         cls.working.password = "working_http"
         cls.lead = cls.create_lead_cls("Linked Lead", cls.company_a)
+        # Linked to the individual-scope user (assigned): reachable by link.
+        cls.lead.user_id = cls.individual
         cls.foreign = cls.create_lead_cls("Foreign Lead", cls.company_b)
 
     @classmethod
