@@ -15,6 +15,7 @@
         "mail",
         "phone_validation",
         "sms",
+        "sms_twilio",
         "utm",
     ],
     "external_dependencies": {"python": ["phonenumbers"]},

@@ -48,7 +48,7 @@ BUILD = Path(
 )
 CONF = BUILD / "odoo.conf"
 PG_HOST = os.environ.get("PGHOST", "/var/run/postgresql")
-DEPENDS = "base_setup,contacts,mail,phone_validation,sms,utm"
+DEPENDS = "base_setup,contacts,mail,phone_validation,sms,sms_twilio,utm"
 
 
 def template_name():

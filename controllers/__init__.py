@@ -1,2 +1,3 @@
 from . import adapters
 from . import main
+from . import twilio

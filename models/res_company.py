@@ -1,10 +1,11 @@
 import secrets
 from datetime import timedelta
 
-from odoo import fields, models, tools
-from odoo.exceptions import AccessError, UserError
+from odoo import api, fields, models, tools
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_datetime
 
+from ..tools import twilio as twilio_tools
 from ..tools.phone_key import leads_phone_key
 
 # After a regeneration the senders still signing with the previous secret are
@@ -56,6 +57,61 @@ class ResCompany(models.Model):
         string="Previous Secret Accepted Until",
         copy=False,
         groups="leads_management.group_lead_settings",
+    )
+
+    # Twilio: calls and SMS on the business number (controllers/twilio.py)
+    leads_call_forward_number = fields.Char(
+        string="Forward Calls To",
+        help="The phone that rings when someone calls your Twilio number, in "
+        "international format (e.g. +14155550100). Without one, callers reach "
+        "the voicemail.",
+    )
+    leads_voicemail_greeting = fields.Char(
+        string="Voicemail Greeting",
+        translate=True,
+        default=lambda self: self.env._(
+            "Sorry, we cannot take your call right now. Please leave a message "
+            "after the beep and we will call you back."
+        ),
+        help="Read to callers when nobody answers, before they leave a message.",
+    )
+    leads_missed_call_sms = fields.Boolean(
+        string="Text Back Missed Calls",
+        default=False,
+        help="Send one SMS from your Twilio number to callers whose call was "
+        "not answered.",
+    )
+    leads_missed_call_sms_body = fields.Char(
+        string="Missed-call SMS",
+        translate=True,
+        default=lambda self: self.env._(
+            "Sorry we missed your call! Reply to this message and we will get "
+            "back to you shortly."
+        ),
+    )
+    leads_status_on_call_answered = fields.Many2one(
+        "leads.action.status",
+        string="Status When a Call Is Answered",
+        ondelete="set null",
+        help="Set on the caller's lead; empty: the status does not change.",
+    )
+    leads_status_on_call_missed = fields.Many2one(
+        "leads.action.status",
+        string="Status When a Call Is Missed",
+        ondelete="set null",
+        help="Set on the caller's lead; empty: the status does not change.",
+    )
+    leads_status_on_voicemail = fields.Many2one(
+        "leads.action.status",
+        string="Status When a Voicemail Is Left",
+        ondelete="set null",
+        help="Set on the caller's lead; empty: the status does not change.",
+    )
+    leads_status_on_sms_received = fields.Many2one(
+        "leads.action.status",
+        string="Status When an SMS Is Received",
+        ondelete="set null",
+        help="Set on the sender's lead; empty: the status does not change.",
     )
 
     def _leads_generate_webhook_secret(self, keep_previous=True):
@@ -166,3 +222,33 @@ class ResCompany(models.Model):
             }
         )
         return True
+
+    @api.constrains("leads_call_forward_number")
+    def _check_leads_call_forward_number(self):
+        for company in self:
+            number = company.leads_call_forward_number
+            if number and not company._leads_phone_key(number):
+                raise ValidationError(
+                    self.env._(
+                        "The number to forward calls to is not a valid phone "
+                        "number: %(number)s. Write it in international format, "
+                        "e.g. +14155550100.",
+                        number=number,
+                    )
+                )
+
+    def _leads_call_forward_key(self):
+        """E.164 form of the number calls are forwarded to; False without one."""
+        self.ensure_one()
+        return self._leads_phone_key(self.leads_call_forward_number)
+
+    def _leads_twilio_webhook_urls(self):
+        """The URLs to paste into Twilio's console (and the outcome one that
+        the answers give Twilio): the base URL Twilio must sign."""
+        self.ensure_one()
+        base = (self.get_base_url() or "").rstrip("/")
+        return {
+            "sms": base + twilio_tools.SMS_PATH,
+            "voice": base + twilio_tools.VOICE_PATH,
+            "outcome": base + twilio_tools.OUTCOME_PATH,
+        }

@@ -9,7 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ODOO="$REPO_ROOT/scripts/odoo.sh"
 CONF="$BUILD_DIR/odoo.conf"
 [ -f "$CONF" ] || "$REPO_ROOT/scripts/setup.sh"
-DEPENDS="base_setup,contacts,mail,phone_validation,sms,utm"
+DEPENDS="base_setup,contacts,mail,phone_validation,sms,sms_twilio,utm"
 odoo_id=$(basename "$(readlink -f "$CACHE_DIR/odoo-src/../../../..")")
 template="leads_tmpl_$(printf '%s %s' "$odoo_id" "$DEPENDS" | sha256sum | cut -c1-10)"
 psql -h "$PG_HOST" -U "$DB_USER" -d "$template" -tAc "select 1" >/dev/null 2>&1 ||

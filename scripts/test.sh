@@ -10,7 +10,7 @@ ODOO="$REPO_ROOT/scripts/odoo.sh"
 CONF="$BUILD_DIR/odoo.conf"
 LOG_DIR="$BUILD_DIR/test-logs"
 mkdir -p "$LOG_DIR"
-DEPENDS="base_setup,contacts,mail,phone_validation,sms,utm"
+DEPENDS="base_setup,contacts,mail,phone_validation,sms,sms_twilio,utm"
 
 # A template database with Odoo's own modules saves their install on every run.
 odoo_id=$(basename "$(readlink -f "$CACHE_DIR/odoo-src/../../../..")")

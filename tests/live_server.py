@@ -18,14 +18,19 @@ import subprocess
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DEPENDS = "base_setup,contacts,mail,phone_validation,sms,utm"
+DEPENDS = "base_setup,contacts,mail,phone_validation,sms,sms_twilio,utm"
 PG_HOST = os.environ.get("PGHOST", "/var/run/postgresql")
 SECRET = "live-" + uuid.uuid4().hex
+# The Twilio account of business 1 on the live server (configure_twilio).
+TWILIO_SID = "AC" + "7" * 32
+TWILIO_TOKEN = "live-twilio-" + uuid.uuid4().hex
+TWILIO_NUMBER = "+14155550100"
 
 
 def _cache_dir():
@@ -200,6 +205,51 @@ class LiveServer:
         with open(self.logfile, errors="replace") as log:
             return [line for line in log if needle in line]
 
+    def configure_twilio(self):
+        """Business 1 on Twilio (TWILIO_SID, TWILIO_TOKEN, TWILIO_NUMBER), and
+        its base URL this server's, as Twilio would call it."""
+        self.sql(
+            "UPDATE res_company SET sms_provider = 'twilio', "
+            "sms_twilio_account_sid = %s, sms_twilio_auth_token = %s WHERE id = 1",
+            [TWILIO_SID, TWILIO_TOKEN],
+        )
+        self.sql(
+            "INSERT INTO sms_twilio_number (company_id, number, country_id, sequence) "
+            "SELECT 1, %s, id, 1 FROM res_country WHERE code = 'US'",
+            [TWILIO_NUMBER],
+        )
+        for key, value in (
+            ("web.base.url", self.base_url),
+            ("web.base.url.freeze", "True"),
+        ):
+            self.sql(
+                "INSERT INTO ir_config_parameter (key, value) VALUES (%s, %s) "
+                "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                [key, value],
+            )
+
+    def twilio(self, path, pairs, timeout=60):
+        """POST one form as Twilio does, signed by Twilio's own library;
+        return (status, body text, seconds)."""
+        # Only in the venv running the tests and benchmarks.
+        from twilio.request_validator import RequestValidator  # noqa: PLC0415
+        from werkzeug.datastructures import MultiDict  # noqa: PLC0415
+
+        url = self.base_url + path
+        signature = RequestValidator(TWILIO_TOKEN).compute_signature(
+            url, MultiDict(pairs)
+        )
+        status, text, elapsed = _post(
+            url,
+            urllib.parse.urlencode(pairs).encode(),
+            {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Twilio-Signature": signature,
+            },
+            timeout,
+        )
+        return status, text.decode(errors="replace"), elapsed
+
     def webhook(self, payload, company_id=1, timeout=60):
         """POST one signed event; return (status, json body, seconds)."""
         body = json.dumps(payload).encode()
@@ -224,6 +274,18 @@ class LiveServer:
         except ValueError:
             data = {"raw": text[:200].decode(errors="replace")}
         return status, data, elapsed
+
+
+def _post(url, body, headers, timeout):
+    """POST; return (status, body bytes, seconds)."""
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)
+    start = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status, text = response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        status, text = exc.code, exc.read()
+    return status, text, time.perf_counter() - start
 
 
 def fire_together(func, args_list):

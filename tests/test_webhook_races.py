@@ -26,6 +26,7 @@ class TestWebhookRaces(BaseCase):
         cls.server = live_server.LiveServer(workers=2, prefix="leads_race")
         cls.server.__enter__()
         cls.addClassCleanup(cls.server.__exit__, None, None, None)
+        cls.server.configure_twilio()
         cls.run_id = uuid.uuid4().hex[:8]
 
     def side_effects(self, event_ids):
@@ -254,3 +255,66 @@ class TestWebhookRaces(BaseCase):
             "SELECT count(*) FROM res_partner WHERE phone_sanitized = '+14155550905'"
         )
         self.assertEqual(rows[0][0], 1, "one client")
+
+    # ------------------------------------------------------------ Twilio
+    def twilio_pairs(self, kind, sid, phone, body="race"):
+        pairs = [
+            ("MessageSid" if kind == "sms" else "CallSid", sid),
+            ("AccountSid", live_server.TWILIO_SID),
+            ("From", phone),
+            ("To", live_server.TWILIO_NUMBER),
+        ]
+        return pairs + ([("Body", body)] if kind == "sms" else [])
+
+    def fire_twilio(self, requests):
+        results = live_server.fire_together(self.server.twilio, requests)
+        for result in results:
+            self.assertIsInstance(result, tuple, result)
+            status, text, _elapsed = result
+            self.assertEqual(status, 200, text)
+            self.assertIn("<Response", text)
+        return results
+
+    def test_6_same_twilio_message_eight_times(self):
+        sid = f"SMrace{self.run_id}"
+        pairs = self.twilio_pairs("sms", sid, "+14155550906", "eight copies")
+        self.fire_twilio([("/leads/v1/twilio/sms", pairs)] * 8)
+        rows = self.server.sql(
+            "SELECT count(*) FROM leads_inbound_event "
+            "WHERE provider = 'twilio' AND external_id = %s",
+            [sid],
+        )
+        self.assertEqual(rows[0][0], 1)
+        rows = self.server.sql(
+            "SELECT id FROM leads_lead WHERE phone_sanitized = '+14155550906'"
+        )
+        self.assertEqual(len(rows), 1, "one lead")
+        rows = self.server.sql(
+            "SELECT count(*) FROM mail_message WHERE model = 'leads.lead' "
+            "AND res_id = %s AND body LIKE %s",
+            [rows[0][0], "%eight copies%"],
+        )
+        self.assertEqual(rows[0][0], 1, "the SMS is in the history once")
+
+    def test_7_twilio_calls_and_sms_of_one_new_number(self):
+        phone = "+14155550907"
+        requests = [
+            (
+                "/leads/v1/twilio/sms" if i % 2 else "/leads/v1/twilio/voice",
+                self.twilio_pairs(
+                    "sms" if i % 2 else "call", f"XXrace{self.run_id}{i}", phone
+                ),
+            )
+            for i in range(8)
+        ]
+        self.fire_twilio(requests)
+        rows = self.server.sql(
+            "SELECT count(*) FROM leads_lead WHERE phone_sanitized = %s", [phone]
+        )
+        self.assertEqual(rows[0][0], 1, "one lead for one new number")
+        rows = self.server.sql(
+            "SELECT result, count(*) FROM leads_inbound_event "
+            "WHERE provider = 'twilio' AND external_id LIKE %s GROUP BY result",
+            [f"XXrace{self.run_id}%"],
+        )
+        self.assertEqual(dict(rows), {"lead_created": 1, "lead_updated": 7})

@@ -6,6 +6,19 @@ SETTINGS_FIELDS = (
     "leads_auto_create_client",
     "leads_calling_enabled",
 )
+# Calls and SMS on the business's Twilio number.
+TWILIO_FIELDS = (
+    "leads_call_forward_number",
+    "leads_voicemail_greeting",
+    "leads_missed_call_sms",
+    "leads_missed_call_sms_body",
+)
+TWILIO_STATUS_FIELDS = (
+    "leads_status_on_call_answered",
+    "leads_status_on_call_missed",
+    "leads_status_on_voicemail",
+    "leads_status_on_sms_received",
+)
 
 
 class LeadsSettings(models.TransientModel):
@@ -33,13 +46,50 @@ class LeadsSettings(models.TransientModel):
         string="Previous Secret Accepted Until", readonly=True
     )
 
+    leads_call_forward_number = fields.Char(string="Forward Calls To")
+    leads_voicemail_greeting = fields.Char(string="Voicemail Greeting")
+    leads_missed_call_sms = fields.Boolean(string="Text Back Missed Calls")
+    leads_missed_call_sms_body = fields.Char(string="Missed-call SMS")
+    leads_status_on_call_answered = fields.Many2one(
+        "leads.action.status", string="Status When a Call Is Answered"
+    )
+    leads_status_on_call_missed = fields.Many2one(
+        "leads.action.status", string="Status When a Call Is Missed"
+    )
+    leads_status_on_voicemail = fields.Many2one(
+        "leads.action.status", string="Status When a Voicemail Is Left"
+    )
+    leads_status_on_sms_received = fields.Many2one(
+        "leads.action.status", string="Status When an SMS Is Received"
+    )
+    leads_twilio_sms_url = fields.Char(
+        string="SMS URL", compute="_compute_leads_twilio_urls"
+    )
+    leads_twilio_voice_url = fields.Char(
+        string="Voice URL", compute="_compute_leads_twilio_urls"
+    )
+    leads_twilio_outcome_url = fields.Char(
+        string="Call Outcome URL", compute="_compute_leads_twilio_urls"
+    )
+
+    @api.depends("company_id")
+    def _compute_leads_twilio_urls(self):
+        for settings in self:
+            urls = settings.company_id._leads_twilio_webhook_urls()
+            settings.leads_twilio_sms_url = urls["sms"]
+            settings.leads_twilio_voice_url = urls["voice"]
+            settings.leads_twilio_outcome_url = urls["outcome"]
+
     @api.model
     def default_get(self, fields_list):
         values = super().default_get(fields_list)
         company = self.env.company.sudo()
-        for fname in (*SETTINGS_FIELDS, "leads_webhook_secret"):
+        for fname in (*SETTINGS_FIELDS, *TWILIO_FIELDS, "leads_webhook_secret"):
             if fname in fields_list:
                 values[fname] = company[fname]
+        for fname in TWILIO_STATUS_FIELDS:
+            if fname in fields_list:
+                values[fname] = company[fname].id
         if "leads_webhook_secret_previous_expiry" in fields_list:
             values["leads_webhook_secret_previous_expiry"] = (
                 company._leads_webhook_previous_expiry()
@@ -53,7 +103,10 @@ class LeadsSettings(models.TransientModel):
 
     def action_save(self):
         self._check_company()
-        self.company_id.sudo().write({fname: self[fname] for fname in SETTINGS_FIELDS})
+        self.company_id.sudo().write(
+            {fname: self[fname] for fname in (*SETTINGS_FIELDS, *TWILIO_FIELDS)}
+            | {fname: self[fname].id for fname in TWILIO_STATUS_FIELDS}
+        )
         return {"type": "ir.actions.client", "tag": "reload"}
 
     def action_regenerate_webhook_secret(self):
