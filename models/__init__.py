@@ -5,9 +5,11 @@ from . import leads_inbound_event
 from . import leads_inbound_event_twilio
 from . import leads_inbound_key
 from . import leads_lifecycle_stage
+from . import leads_contact_mixin
 from . import leads_lead
 from . import leads_report
 from . import ir_actions_act_window
+from . import leads_lead_copy
 from . import mail_activity
 from . import ir_attachment
 from . import mail_message

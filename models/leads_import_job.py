@@ -10,8 +10,9 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, split_every
+from odoo.tools import SQL
 
+from ..tools.contact import email_key
 from ..tools.phone_key import leads_phone_key
 from ..tools.phone_key_helper import PhoneKeyHelper
 from .leads_import_csv import (
@@ -23,7 +24,7 @@ from .leads_import_csv import (
     iter_lines,
     normalize_label,
 )
-from .leads_text import email_key, text_to_html
+from .leads_text import text_to_html
 
 _logger = logging.getLogger(__name__)
 
@@ -42,8 +43,6 @@ BATCH_SIZE = 2000
 # Rows from which a background import formats phone numbers in a helper
 # process (tools/phone_key_helper.py): it takes about a second to start.
 PHONE_HELPER_THRESHOLD = 20_000
-# Keys per duplicate lookup: PostgreSQL plans longer lists as table scans.
-LOOKUP_CHUNK = 1000
 
 # Fields a CSV column can fill, with their length limit (characters).
 STANDARD_TARGETS = {
@@ -773,37 +772,28 @@ class LeadsImportJob(models.Model):
         """Open leads of the business with these keys (archived ones left out,
         as the webhooks' lookup leaves them out).
 
-        Each query names one key of at most LOOKUP_CHUNK values, so that it is
-        served by that key's index (with more values, or with statistics that
-        are missing or describe a smaller table, see _import_key_statistics,
-        PostgreSQL would rather scan the table); the business and the open
-        state are checked here, on the few leads found.
+        Each query names one key of a few values (leads.contact.mixin's
+        _leads_find_keys), so that it is served by that key's index (unless
+        statistics are missing or describe a smaller table, see
+        _import_key_statistics); the business and the open state are checked
+        here, on the few leads found.
         """
-        # In SQL, with no rule: a lead of the business the user cannot see is
-        # still a duplicate. An array (= ANY) is planned faster than an IN list.
+        # The batch lookup of leads.contact.mixin, in SQL with no rule: a lead
+        # of the business the user cannot see is still a duplicate.
         self.env.flush_all()
+        Lead = self.env["leads.lead"]
+        found = Lead._leads_find_keys(Lead._table, {"phone": phones, "email": emails})
         by_phone, by_email = {}, {}
-        for fname, keys, found in (
-            ("phone_sanitized", phones, by_phone),
-            ("email_normalized", emails, by_email),
-        ):
-            for chunk in split_every(LOOKUP_CHUNK, sorted(keys), list):
-                rows = self.env.execute_query(
-                    SQL(
-                        "SELECT id, %(key)s, company_id, converted_date, active "
-                        "FROM %(table)s WHERE %(key)s = ANY(%(values)s) ORDER BY id",
-                        table=SQL.identifier(self.env["leads.lead"]._table),
-                        key=SQL.identifier(fname),
-                        values=chunk,
-                    )
-                )
-                for lead_id, key, company_id, converted_date, active in rows:
+        for kind, keys in (("phone", by_phone), ("email", by_email)):
+            for key, rows in found[kind].items():
+                for lead_id, company_id, converted_date, active in rows:
                     if (
                         active
                         and company_id == self.company_id.id
                         and not converted_date
                     ):
-                        found.setdefault(key, lead_id)
+                        keys.setdefault(key, lead_id)
+                        break
         return by_phone, by_email
 
     def _import_key_statistics(self, run):
@@ -1003,26 +993,31 @@ class LeadsImportJob(models.Model):
                 run, fname, field, raw, header[index]
             )
         phone = email = False
+        Lead = self.env["leads.lead"]
+        try:
+            # The contact rules of every lead (leads.contact.mixin).
+            cells_phone = vals.get("phone")
+            Lead._leads_normalize_contact_vals(vals)
+        except ValidationError as exc:
+            raise RowError(exc.args[0]) from exc
         if vals.get("phone"):
-            phone = run["phone_keys"].pop(vals["phone"], None)
+            # Prefetched keys are those of the cells (see
+            # _import_phone_prefetch): the same number once normalised.
+            phone = None
+            if vals["phone"] == cells_phone:
+                phone = run["phone_keys"].pop(cells_phone, None)
             if phone is None:
                 phone = leads_phone_key(vals["phone"], *run["phone_region"])
             if not phone:
                 raise RowError(
                     self.env._(
-                        "%(value)s is not a valid phone number.", value=vals["phone"]
+                        "%(value)s is not a valid phone number: it has no "
+                        "international (E.164) form.",
+                        value=vals["phone"],
                     )
                 )
         if vals.get("email"):
-            # strict: exactly one address. It then equals the non-strict value
-            # the email_normalized compute stores.
             email = email_key(vals["email"])
-            if not email:
-                raise RowError(
-                    self.env._(
-                        "%(value)s is not a valid email address.", value=vals["email"]
-                    )
-                )
         if not phone and not email:
             raise RowError(
                 self.env._("A lead needs a phone number or an email address.")

@@ -11,16 +11,17 @@ from markupsafe import Markup
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, ConcurrencyError, UserError
 from odoo.fields import Command
-from odoo.tools import SQL, clean_context, email_normalize, frozendict
+from odoo.tools import SQL, clean_context, frozendict
 from odoo.tools.mail import generate_tracking_message_id
 
-from .leads_text import (
-    FORMULA_PREFIXES,
+from ..tools.contact import (
     MIN_PHONE_DIGITS,
-    is_phone_number,
-    neutralize_formula,
+    ContactError,
+    normalize_email,
+    normalize_phone,
 )
-from .res_partner import CONTACT_COLUMNS
+from .leads_contact_mixin import CONTACT_COLUMNS
+from .leads_text import neutralize_formula
 
 _logger = logging.getLogger(__name__)
 
@@ -55,8 +56,14 @@ MAX_EMAIL = 254
 MAX_SHORT = 256
 MAX_MESSAGE = 10000
 MAX_OCCURRED_AT = 64
-# Leading characters that turn a cell into a formula in spreadsheets.
-# What a phone number may hold (contact.phone): "+1 (415) 555-0100", "0044.20/7946".
+# Why contact.phone or contact.email is refused (ContactError codes).
+CONTACT_ERRORS = {
+    "invisible": "must not contain tabs, line breaks or invisible characters",
+    "phone": "must be a phone number (digits, spaces and + ( ) - . / only, at "
+    f"least {MIN_PHONE_DIGITS} digits)",
+    "email": "must be one email address (name@example.com)",
+    "formula": "must be an email address not starting with = + or -",
+}
 SURROGATE_MESSAGE = "must not contain lone surrogates (invalid Unicode)"
 # Database errors Odoo retries (a concurrent transaction won): never swallow them.
 RETRYABLE_ERRORS = (ConcurrencyError, psycopg2.OperationalError)
@@ -154,26 +161,15 @@ def _find_surrogate(payload):
     return None
 
 
-def _check_phone(value, field):
-    """A phone number, never a formula; None when absent."""
+def _check_contact_value(normalize, value, field):
+    """A phone or email normalised by the contact rules (tools/contact.py),
+    as a lead stores it; None when absent."""
     if value is None:
         return None
-    if not is_phone_number(value) or value.startswith("-"):
-        raise InvalidPayload(
-            field,
-            "must be a phone number (digits, spaces and + ( ) - . / only, at "
-            f"least {MIN_PHONE_DIGITS} digits)",
-        )
-    return value
-
-
-def _check_email(value, field):
-    """Loosely an email address (the normalised form is computed later)."""
-    if value is None:
-        return None
-    if "@" not in value or value.startswith(FORMULA_PREFIXES):
-        raise InvalidPayload(field, "must be an email address")
-    return value
+    try:
+        return normalize(value) or None
+    except ContactError as exc:
+        raise InvalidPayload(field, CONTACT_ERRORS[exc.code]) from exc
 
 
 class LeadsInboundEvent(models.Model):
@@ -463,11 +459,13 @@ class LeadsInboundEvent(models.Model):
             "name": neutralize_formula(
                 _check_str(contact.get("name"), "contact.name", MAX_NAME)
             ),
-            "phone": _check_phone(
+            "phone": _check_contact_value(
+                normalize_phone,
                 _check_str(contact.get("phone"), "contact.phone", MAX_PHONE),
                 "contact.phone",
             ),
-            "email": _check_email(
+            "email": _check_contact_value(
+                normalize_email,
                 _check_str(contact.get("email"), "contact.email", MAX_EMAIL),
                 "contact.email",
             ),
@@ -669,22 +667,12 @@ class LeadsInboundEvent(models.Model):
         return self._process_capture(company, data)
 
     def _contact_keys(self, company, contact):
-        """``(phone key, raw phone, email key)`` of the event's contact.
-
-        The phone key is the E.164 form (the business's country as default
-        region), like the stored ``phone_sanitized``; a phone without an E.164
-        form ("12345") has no key and is matched as typed (``raw phone``, the
-        stripped value the records store). The email key is the non-strict
-        normal form, like the stored ``email_normalized``.
-        """
-        raw_phone = contact["phone"] or False
-        phone = company._leads_phone_key(raw_phone)
-        email = (
-            email_normalize(contact["email"], strict=False)
-            if contact["email"]
-            else False
+        """``(phone key, raw phone, email key)`` of the event's contact
+        (leads.contact.mixin): its phone and email were normalised by the
+        validation, as a lead stores them."""
+        return self.env["leads.lead"]._leads_contact_keys(
+            company, contact["phone"], contact["email"]
         )
-        return phone, (False if phone else raw_phone), email
 
     @api.model
     def _inbound_keys(self, phone, raw_phone, email):
@@ -722,7 +710,7 @@ class LeadsInboundEvent(models.Model):
         matches = []  # in matching order
         if data["lead_id"]:
             matches.append(SQL("id = %s", data["lead_id"]))
-        matches += self.env["res.partner"]._leads_contact_conditions(
+        matches += self.env["leads.lead"]._leads_contact_conditions(
             phone, raw_phone, email
         )
         if not matches:

@@ -1,19 +1,12 @@
 import ast
-import io
-import itertools
-import json
-import selectors
 
-import psycopg2
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.orm.domains import DomainAnd, DomainCondition
-from odoo.tools import SQL
 
-from odoo.addons.mail.models.mail_thread import MailThread
 from odoo.addons.utm.models.utm_mixin import UtmMixin
 
 from .leads_text import neutralize_cell, neutralize_formula
@@ -46,108 +39,11 @@ CONVERSION_TRIGGERS = [
 ]
 
 
-# Field types _leads_copy_create writes (their column values are text,
-# numbers, flags, dates or json).
-COPY_TYPES = {
-    "boolean",
-    "char",
-    "date",
-    "datetime",
-    "float",
-    "html",
-    "integer",
-    "many2one",
-    "monetary",
-    "selection",
-    "text",
-}
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-_DONE = object()
-
-
-def _copy_cell(value):
-    """A value in PostgreSQL COPY's text format."""
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if hasattr(value, "adapted"):  # psycopg2 Json: translated and json fields
-        value = json.dumps(value.adapted)
-    return str(value).translate(_COPY_ESCAPES)
-
-
-class _CopyStream(io.TextIOBase):
-    """The file COPY reads: rows are converted as PostgreSQL asks for them.
-
-    Steps of ``meanwhile`` run while the connection cannot take more data
-    (PostgreSQL is still storing what it received) and, once every row is
-    sent, until it is exhausted: PostgreSQL stores the last rows in the
-    meantime. Both cores work instead of one waiting for the other.
-    """
-
-    def __init__(self, lines, connection, meanwhile=None):
-        super().__init__()
-        self._lines = lines
-        self._meanwhile = meanwhile
-        # psycopg2 turns any error raised by read() into a failed COPY, a
-        # database error that callers take for bad data: the real one is kept.
-        self.error = None
-        # A selector, not select(): a descriptor above 1023 is common in a
-        # busy server.
-        self._selector = selectors.DefaultSelector()
-        self._selector.register(connection.fileno(), selectors.EVENT_WRITE)
-
-    def readable(self):
-        return True
-
-    def close(self):
-        self._selector.close()
-        return super().close()
-
-    def _busy(self):
-        """Whether the connection cannot take more data right now."""
-        return not self._selector.select(0)
-
-    def _step(self):
-        if self._meanwhile is not None and next(self._meanwhile, _DONE) is _DONE:
-            self._meanwhile = None
-        return self._meanwhile is not None
-
-    def read(self, size=-1):  # pylint: disable=method-required-super  # file API, not ORM
-        try:
-            return self._read(size)
-        except psycopg2.Error as exc:
-            # A query while the connection copies: a bug, not bad data.
-            self.error = RuntimeError("The database was queried during a COPY.")
-            self.error.__cause__ = exc
-            raise
-        except Exception as exc:
-            self.error = exc
-            raise
-
-    def _read(self, size):
-        while self._busy() and self._step():
-            pass
-        chunk, length = [], 0
-        for line in self._lines:
-            chunk.append(line)
-            length += len(line)
-            if 0 <= size <= length:
-                break
-        if not chunk:
-            while self._step():
-                pass
-        return "".join(chunk)
-
-
 class LeadsLead(models.Model):
     _name = "leads.lead"
     _description = "Lead"
     _inherit = [
+        "leads.contact.mixin",
         "mail.thread.blacklist",
         "mail.thread.phone",
         "mail.activity.mixin",
@@ -458,6 +354,21 @@ class LeadsLead(models.Model):
             domain, offset=offset, limit=limit, order=order, **kwargs
         )
 
+    @api.model
+    def _search_display_name(self, operator, value):
+        # The default search (the search view's first field, name_search)
+        # also finds a lead by its phone, typed in any format, or its email:
+        # for users who may see them (the domain names restricted fields).
+        domain = super()._search_display_name(operator, value)
+        if (
+            operator in ("ilike", "=ilike", "like", "=like", "=")
+            and isinstance(value, str)
+            and value.strip()
+            and self._leads_has_group("group_lead_view_contact")
+        ):
+            domain |= self._leads_contact_search_domain(value)
+        return domain
+
     def message_post(self, **kwargs):
         # Text messages and emails can also leave through a note's notification
         # parameters; they need the same permissions as sending them directly.
@@ -543,12 +454,7 @@ class LeadsLead(models.Model):
         # right to see its contact details.
         for lead in self.sudo():
             if not (lead.phone or "").strip() and not (lead.email or "").strip():
-                raise ValidationError(
-                    self.env._(
-                        "Lead %(name)s needs a phone number or an email address.",
-                        name=lead.name,
-                    )
-                )
+                raise ValidationError(self._leads_missing_contact_error(lead.name))
 
     @api.constrains("stage_id", "converted_date")
     def _check_converted_stage(self):
@@ -624,17 +530,30 @@ class LeadsLead(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        # A lead becomes a client through Convert only: the context's defaults
-        # of the conversion fields (a kanban column of a grouping by client)
-        # are dropped, as for a converted stage (_prepare_create_vals).
+        Lead, vals_list = self._leads_prepare_create(vals_list)
+        return super(LeadsLead, Lead).create(vals_list)
+
+    @api.model
+    def _leads_create_model(self):
+        """The model new leads are created with, and take their defaults from.
+
+        A lead becomes a client through Convert only: the context's defaults
+        of the conversion fields (a kanban column of a grouping by client, or
+        any RPC call's context) are dropped whoever creates, the superuser of
+        an import included, as for a converted stage (_prepare_create_vals).
+        """
         protected = {f"default_{fname}" for fname in CONVERSION_FIELDS}
         if protected & set(self.env.context):
-            self = self.with_context(**dict.fromkeys(protected, False))  # noqa: PLW0642
-        return super().create(self._leads_prepare_create(vals_list))
+            return self.with_context(**dict.fromkeys(protected, False))
+        return self
 
     @api.model
     def _leads_prepare_create(self, vals_list):
-        """The rules of a new lead (create() and the import's COPY)."""
+        """The create funnel of every new lead: create() and the import's
+        COPY (leads_lead_copy.py) both start here, so that a rule added here
+        holds for both. Returns ``(model, values)``: the model to create the
+        leads with (and to take the defaults from), and the values to create.
+        """
         # Adding needs the Leads section (view working or all), not only the
         # ACL of the Add group; checked before anything is prepared.
         self._leads_check_group(
@@ -643,27 +562,37 @@ class LeadsLead(models.Model):
                 "Adding leads needs View at Working Businesses or All Businesses."
             ),
         )
+        Lead = self._leads_create_model()
         # The context's defaults fill what the values leave out (a kanban
-        # column's ``default_company_id``, say): they are checked alike. Those
-        # of the conversion fields were dropped by create().
+        # column's ``default_company_id``, say): they are checked alike.
         defaults = {
             key.removeprefix("default_"): value
-            for key, value in self.env.context.items()
+            for key, value in Lead.env.context.items()
             if key.startswith("default_")
         }
         for vals in vals_list:
-            self._check_protected_vals({**defaults, **vals})
-        vals_list = [self._prepare_create_vals(dict(vals)) for vals in vals_list]
-        self._check_leads_enabled(vals_list)
-        return vals_list
+            Lead._check_protected_vals({**defaults, **vals})
+        vals_list = [
+            Lead._prepare_create_vals(dict(vals), defaults) for vals in vals_list
+        ]
+        Lead._check_leads_enabled(vals_list)
+        return Lead, vals_list
 
-    def _prepare_create_vals(self, vals):
+    def _prepare_create_vals(self, vals, defaults):
         self._check_company_set(vals)
-        for fname in ("name", "phone", "email"):
-            if isinstance(vals.get(fname), str):
-                vals[fname] = vals[fname].strip()
+        if isinstance(vals.get("name"), str):
+            vals["name"] = vals["name"].strip()
+        # The contact rules hold for the context's defaults too (they are
+        # written as given values): a lead always has a phone or an email,
+        # also when the values name neither (a constraint would not run).
+        for fname in ("phone", "email"):
+            if fname not in vals and defaults.get(fname):
+                vals[fname] = defaults[fname]
+        self._leads_normalize_contact_vals(vals)
         if not vals.get("name"):
             vals["name"] = vals.get("phone") or vals.get("email") or False
+        if not vals.get("phone") and not vals.get("email"):
+            raise ValidationError(self._leads_missing_contact_error(vals.get("name")))
         stage_id = vals.get("stage_id") or self.env.context.get("default_stage_id")
         if stage_id and not vals.get("converted_date"):
             Stage = self.env["leads.lifecycle.stage"]
@@ -703,9 +632,9 @@ class LeadsLead(models.Model):
     def write(self, vals):
         self._check_company_set(vals)
         self._check_protected_vals(vals)
-        for fname in ("name", "phone", "email"):
-            if isinstance(vals.get(fname), str):
-                vals[fname] = vals[fname].strip()
+        if isinstance(vals.get("name"), str):
+            vals["name"] = vals["name"].strip()
+        self._leads_normalize_contact_vals(vals)
         return super().write(vals)
 
     def copy_data(self, default=None):
@@ -776,231 +705,15 @@ class LeadsLead(models.Model):
             # Defaults depend on the user, business and context, never on the
             # row: a batch (an import) computes them once, not once per lead.
             Lead = self.with_context(
-                leads_batch_defaults=self._add_missing_default_values({})
+                leads_batch_defaults=self._leads_create_model()._add_missing_default_values(
+                    {}
+                )
             )
         leads = Lead.create(vals_list).with_env(self.env)
         for fname in ("phone_sanitized", "email_normalized"):
             if all(fname in vals for vals in vals_list):
                 self.env.remove_to_compute(self._fields[fname], leads)
         return leads
-
-    @api.model
-    def _leads_copy_supported(self):
-        """Whether the create() chain of leads is the one _leads_copy_create
-        reproduces: this module's, mail.thread's and the ORM's. A module that
-        extends it must see every lead, so imports then go through create()."""
-        known = {
-            LeadsLead.create,
-            MailThread.create,
-            models.BaseModel.create,
-            models.BaseModel._create,
-            models.BaseModel._prepare_create_values,
-        }
-        return all(
-            vars(cls)[name] in known
-            for cls in type(self).__mro__
-            for name in ("create", "_create", "_prepare_create_values")
-            if name in vars(cls)
-        )
-
-    @api.model
-    def _leads_copy_create(self, vals_list, escaped_html=(), meanwhile=None):
-        """Create many leads with PostgreSQL COPY: create() for large imports.
-
-        The rows hold what create() would insert: this module's rules
-        (_leads_prepare_create), the defaults (computed once) and each value
-        converted by its field. Then the ORM does what create() does after its
-        INSERT: stored computed fields are marked to compute (the
-        ``phone_sanitized`` and ``email_normalized`` given are kept, see
-        _create_normalized), dependents are notified, constraints and business
-        consistency are checked. The html fields named in ``escaped_html``
-        hold plain text already in the sanitiser's normal form (text_to_html),
-        which sanitising would not change; other html fields are sanitised.
-
-        For the import only, which checked the user's rights: in sudo, with
-        tracking disabled (no creation message, no follower). Falls back to
-        create() otherwise: for a single row, when another module extends
-        create(), when a value is not a plain column of a known type, or when
-        a computed field other than the keys is given a value.
-
-        ``meanwhile``: an iterator of steps of work that need no database (the
-        connection is busy with the COPY), advanced while PostgreSQL stores
-        the rows it was sent; what is left of it is the caller's.
-        """
-        if (
-            len(vals_list) < 2
-            or not (self.env.su and self.env.context.get("tracking_disable"))
-            or not self._leads_copy_supported()
-        ):
-            return self._create_normalized(vals_list)
-        given = self._leads_prepare_create(vals_list)
-        defaults = self._add_missing_default_values({})
-        rows = [{**defaults, **vals} for vals in given]
-        names = sorted(
-            {name for row in rows for name in row}.difference(models.LOG_ACCESS_COLUMNS)
-        )
-        columns = [self._fields[name] for name in names]
-        if any(
-            not field.column_type
-            or field.type not in COPY_TYPES
-            or name == "id"
-            # create() decides per lead which given computed values it keeps;
-            # only the keys (see _create_normalized) are kept here.
-            or (field.compute and name not in ("phone_sanitized", "email_normalized"))
-            for name, field in zip(names, columns, strict=True)
-        ):
-            return self._create_normalized(vals_list)
-        cr = self.env.cr
-        cr.execute(
-            SQL(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
-                "FROM generate_series(1, %s)",
-                self._table,
-                len(rows),
-            )
-        )
-        ids = [row[0] for row in cr.fetchall()]
-        now, uid = cr.now(), self.env.uid
-        log_cells = "\t".join(map(_copy_cell, (uid, now, uid, now)))
-        converters = [
-            (field.name, self._leads_copy_converter(field, field.name in escaped_html))
-            for field in columns
-        ]
-
-        def lines():
-            for id_, row, vals in zip(ids, rows, given, strict=True):
-                cells = [str(id_), log_cells]
-                for name, convert in converters:
-                    if name in row:
-                        cells.append(convert(row[name], row, vals))
-                    else:
-                        cells.append("\\N")
-                yield "\t".join(cells) + "\n"
-
-        copy = SQL(
-            "COPY %s (%s) FROM STDIN",
-            SQL.identifier(self._table),
-            SQL(", ").join(
-                SQL.identifier(name)
-                for name in ("id", *models.LOG_ACCESS_COLUMNS, *names)
-            ),
-        )
-        with _CopyStream(lines(), cr.connection, meanwhile) as data:
-            try:
-                cr.copy_expert(copy.code, data)
-            except psycopg2.Error as exc:
-                if data.error is None:
-                    raise
-                raise data.error from exc
-        records = self.browse(ids)
-        self._leads_copy_cache(records, rows, names)
-        # The keys kept as given, as _create_normalized keeps them.
-        protected = [
-            field
-            for field in columns
-            if field.compute and all(field.name in vals for vals in given)
-        ]
-        with self.env.protecting(protected, records):
-            records.modified(self._fields, create=True)
-        records._validate_fields(names)
-        # The fields left out are empty, consistent with any business.
-        if self._check_company_auto and (
-            checked := [
-                name
-                for name in names
-                if getattr(self._fields[name], "check_company", False)
-            ]
-        ):
-            records._check_company(checked)
-        records.check_access("create")
-        return records
-
-    @api.model
-    def _leads_copy_converter(self, field, escaped):
-        """``convert(value, row, given)``: the COPY cell of a value of ``field``,
-        what convert_to_column_insert() and _copy_cell() make of it.
-
-        Plain strings of plain text fields are only cut to the field's size
-        (their conversion); ids and flags repeat from row to row (stage,
-        channel, business, defaults) and are converted once each. With
-        ``escaped``, the html values the caller gave are escaped text already
-        (a default is sanitised as any other value).
-        """
-
-        def convert(value, row, given):
-            return _copy_cell(field.convert_to_column_insert(value, self, row))
-
-        if escaped:
-
-            def convert_escaped(value, row, given):
-                if field.name in given:
-                    return _copy_cell(value or None)
-                return convert(value, row, given)
-
-            return convert_escaped
-        if (
-            field.type in ("char", "text")
-            and not field.translate
-            and not field.company_dependent
-        ):
-            size = field.size
-
-            def convert_text(value, row, given):
-                if type(value) is str:
-                    return value[:size].translate(_COPY_ESCAPES)
-                return convert(value, row, given)
-
-            return convert_text
-        if field.type in ("many2one", "boolean", "integer", "selection"):
-            converted = {}
-
-            def convert_repeated(value, row, given):
-                key = (type(value), value)
-                if key not in converted:
-                    converted[key] = convert(value, row, given)
-                return converted[key]
-
-            return convert_repeated
-        return convert
-
-    @api.model
-    def _leads_copy_cache(self, records, rows, names):
-        """Put the rows just copied in cache, as create() does after its
-        INSERT: the constraints and the caller then read them without a query.
-        Like create(), html values are left to be read (and sanitised) from
-        the database and the columns left out are None."""
-        written = set(names)
-        for field in self._fields.values():
-            if not field.store or not field.column_type or field.type == "html":
-                continue
-            if field.name in models.LOG_ACCESS_COLUMNS or field.name == "id":
-                continue
-            if field.name not in written:
-                field._insert_cache(records, itertools.repeat(None))
-                continue
-            converted = {}
-
-            def to_cache(value, field=field, converted=converted):
-                # The same ids and flags repeat from row to row.
-                if not isinstance(value, int | bool):
-                    return field.convert_to_cache(value, records)
-                key = (type(value), value)
-                if key not in converted:
-                    converted[key] = field.convert_to_cache(value, records)
-                return converted[key]
-
-            field._insert_cache(
-                records, [to_cache(row.get(field.name)) for row in rows]
-            )
-
-    @api.model
-    def _add_missing_default_values(self, values):
-        defaults = self.env.context.get("leads_batch_defaults")
-        if defaults is None:
-            return super()._add_missing_default_values(values)
-        # Leads have no _inherits parent nor properties field, whose defaults
-        # would depend on the values.
-        return {**defaults, **values}
 
     @api.model
     def _create_from_webhook(self, company, channel_code, data, phone_key, email_key):
@@ -1313,10 +1026,8 @@ class LeadsLead(models.Model):
         """Records with this lead's phone (E.164, or as typed when it has no
         E.164 form) or normalised email; leads and partners name them alike."""
         self.ensure_one()
-        return self.env["res.partner"]._leads_contact_domain(
-            self.phone_sanitized,
-            not self.phone_sanitized and (self.phone or "").strip(),
-            self.email_normalized,
+        return self._leads_contact_domain(
+            self.phone_sanitized, self.phone, self.email_normalized
         )
 
     def _find_matching_leads(self):

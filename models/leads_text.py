@@ -9,35 +9,20 @@ import re
 
 from markupsafe import Markup
 
-from odoo.tools import email_normalize, html_sanitize
+from odoo.tools import html_sanitize
+
+from ..tools.contact import ContactError, normalize_phone
 
 # A spreadsheet runs a cell starting with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-PHONE_CHARS = re.compile(r"^[\d\s+()\-./]+$")
-MIN_PHONE_DIGITS = 3
-# A plain address (dot-atom local part, dotted domain), which Odoo's address
-# parser returns unchanged.
-_PLAIN_EMAIL = re.compile(
-    r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+\Z"
-)
 
 
 def is_phone_number(value):
-    """Digits, spaces and + ( ) - . / only, at least three digits."""
-    return bool(PHONE_CHARS.match(value)) and (
-        sum(ch.isdigit() for ch in value) >= MIN_PHONE_DIGITS
-    )
-
-
-def email_key(value):
-    """``email_normalize(value)``: one address, lower-cased; False otherwise.
-
-    A plain address is lower-cased directly: the address parser behind
-    email_normalize costs more than the rest of an imported row.
-    """
-    if _PLAIN_EMAIL.match(value):
-        return value.lower()
-    return email_normalize(value)
+    """Whether ``value`` is a phone number by the contact rules."""
+    try:
+        return bool(normalize_phone(value))
+    except ContactError:
+        return False
 
 
 def neutralize_formula(value):

@@ -3,18 +3,21 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
+from .leads_contact_mixin import CONTACT_COLUMNS
+
 # Partners that are never clients: the partners of the businesses, and those of
 # internal users (employees, administrators), archived or not. Sub-queries, not
 # lists: no query of their own on the webhooks' hot path (partner_id is
 # required on both tables, so NOT IN sees no NULL).
 BUSINESS_PARTNERS = SQL("SELECT partner_id FROM res_company")
 STAFF_PARTNERS = SQL("SELECT partner_id FROM res_users WHERE share IS NOT TRUE")
-# Columns a contact is matched on, the same on leads and partners.
-CONTACT_COLUMNS = ["phone", "phone_sanitized", "email_normalized"]
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    # The contact criteria of leads.contact.mixin: a client is matched on the
+    # same columns, built the same way, as a lead.
+    _name = "res.partner"
+    _inherit = ["res.partner", "leads.contact.mixin"]
 
     lead_ids = fields.One2many(
         "leads.lead",
@@ -148,42 +151,6 @@ class ResPartner(models.Model):
             & Domain("company_id", "in", [company.id, False])
             & ~self._leads_never_client_domain()
         )
-
-    @api.model
-    def _leads_contact_criteria(self, phone_key, raw_phone, email_key):
-        """``(column, value)`` pairs a contact is matched on, in matching
-        order: its E.164 phone (or, when the phone has no E.164 form, the phone
-        as typed), then its normalised email. The same columns on leads and
-        partners; the domain and the SQL below are built from them."""
-        criteria = []
-        if phone_key:
-            criteria.append(("phone_sanitized", phone_key))
-        elif raw_phone:
-            criteria.append(("phone", raw_phone))
-        if email_key:
-            criteria.append(("email_normalized", email_key))
-        return criteria
-
-    @api.model
-    def _leads_contact_domain(self, phone_key, raw_phone, email_key):
-        """Records with this contact's phone or email (leads or partners)."""
-        return Domain.OR(
-            Domain(column, "=", value)
-            for column, value in self._leads_contact_criteria(
-                phone_key, raw_phone, email_key
-            )
-        )
-
-    @api.model
-    def _leads_contact_conditions(self, phone_key, raw_phone, email_key):
-        """_leads_contact_domain in SQL, one condition per criterion, in
-        matching order."""
-        return [
-            SQL("%s = %s", SQL.identifier(column), value)
-            for column, value in self._leads_contact_criteria(
-                phone_key, raw_phone, email_key
-            )
-        ]
 
     @api.model
     def _leads_clients_query(self, company, phone_key, raw_phone, email_key, limit=1):
