@@ -118,10 +118,14 @@ class TestLeadsLead(LeadsCommon):
         lead_us.phone = "415.555.0177"
         self.assertEqual(lead_us.phone_sanitized, "+14155550177")
 
-    def test_invalid_phone_is_kept_but_not_sanitized(self):
-        lead = self.create_lead(phone="not a phone", email="x@example.com")
-        self.assertEqual(lead.phone, "not a phone")
+    def test_phone_without_e164_form_is_kept_but_not_sanitized(self):
+        lead = self.create_lead(phone="12345", email="x@example.com")
+        self.assertEqual(lead.phone, "12345")
         self.assertFalse(lead.phone_sanitized)
+
+    def test_text_that_is_not_a_phone_is_refused(self):
+        with self.assertRaisesRegex(ValidationError, "not a valid phone number"):
+            self.create_lead(phone="not a phone", email="x@example.com")
 
     def test_email_normalized(self):
         lead = self.create_lead(email="  John.Doe@Example.COM ", phone=False)
