@@ -1,3 +1,4 @@
 from . import adapters
 from . import main
 from . import twilio
+from . import mail_thread

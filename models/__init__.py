@@ -10,6 +10,7 @@ from . import leads_lead
 from . import leads_report
 from . import ir_actions_act_window
 from . import leads_lead_copy
+from . import leads_chatter_policy
 from . import mail_activity
 from . import ir_attachment
 from . import mail_message

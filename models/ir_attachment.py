@@ -44,33 +44,16 @@ class IrAttachment(models.Model):
         return super()._index(bin_data, file_type, checksum=checksum)
 
     def _check_access(self, operation):
-        # Files of a lead belong to its history: seeing them needs the history
-        # permission, adding or removing them the notes permission.
         result = super()._check_access(operation)
-        if self.env.su or not self:
-            return result
-        Lead = self.env["leads.lead"]
-        groups = (
-            ("group_lead_view_history",)
-            if operation == "read"
-            else ("group_lead_view_history", "group_lead_edit_tasks")
-        )
-        if all(Lead._leads_has_group(group) for group in groups):
-            return result
-        allowed = result[0] if result else self.browse()
-        forbidden = self.browse(
-            (self - allowed)
-            .sudo()
-            .filtered(lambda att: att.res_model == "leads.lead" and not att.res_field)
-            .ids
-        )
-        if not forbidden:
-            return result
-        if result:
-            return (result[0] | forbidden, result[1])
-        return (
-            forbidden,
-            lambda: self.env["ir.rule"]._make_access_error(operation, forbidden),
+        Policy = self.env["leads.chatter.policy"]
+        rule = Policy._attachment_rule(operation)
+        return Policy._restrict(
+            self,
+            result,
+            # Files held by a lead's own fields are not part of its history.
+            lambda att: rule
+            if att.res_model == "leads.lead" and not att.res_field
+            else None,
         )
 
     @api.model

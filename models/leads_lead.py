@@ -370,20 +370,41 @@ class LeadsLead(models.Model):
         return domain
 
     def message_post(self, **kwargs):
-        # Text messages and emails can also leave through a note's notification
-        # parameters; they need the same permissions as sending them directly.
+        # The Leads permissions decide who posts what (leads.chatter.policy).
+        # The message itself is checked when created; SMS numbers given to a
+        # note never show on it, hence this check before.
         if not self.env.su:
-            if kwargs.get("sms_numbers") or kwargs.get("sms_pid_to_number"):
-                self._leads_check_group(
-                    "group_lead_message",
-                    self.env._("Your role does not allow sending SMS to leads."),
-                )
-            if kwargs.get("outgoing_email_to") or kwargs.get("partner_ids"):
-                self._leads_check_group(
-                    "group_lead_email",
-                    self.env._("Your role does not allow sending emails from leads."),
-                )
+            self._leads_check_post(kwargs)
         return super().message_post(**kwargs)
+
+    @api.model
+    def _leads_check_post(self, values):
+        """Refuse posting ``values`` (message_post's parameters) on leads
+        without the permission it needs, naming that permission."""
+        Policy = self.env["leads.chatter.policy"]
+        if values.get("sms_numbers") or values.get("sms_pid_to_number"):
+            Policy._check(Policy._post_rule(message_type="sms"))
+        subtype = self.env["mail.message.subtype"].sudo()
+        if values.get("subtype_xmlid"):
+            subtype = subtype.browse(
+                self.env["ir.model.data"]._xmlid_to_res_id(
+                    values["subtype_xmlid"], raise_if_not_found=False
+                )
+            )
+        elif values.get("subtype_id"):
+            subtype = subtype.browse(values["subtype_id"])
+        subtype = subtype.exists()
+        # message_post logs a note when given no subtype.
+        internal = bool(values.get("is_internal")) or not subtype or subtype.internal
+        Policy._check(
+            Policy._post_rule(
+                message_type=values.get("message_type") or "notification",
+                internal=internal,
+                notifies=bool(
+                    values.get("partner_ids") or values.get("outgoing_email_to")
+                ),
+            )
+        )
 
     def _notify_get_recipients(self, message, msg_vals=False, **kwargs):
         # Staff without Lead History never receive the history by email, even

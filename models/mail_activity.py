@@ -7,25 +7,13 @@ class MailActivity(models.Model):
 
     def _check_access(self, operation):
         result = super()._check_access(operation)
-        if self.env.su or not self:
-            return result
-        group = (
-            "group_lead_view_tasks" if operation == "read" else "group_lead_edit_tasks"
+        Policy = self.env["leads.chatter.policy"]
+        rule = Policy._activity_rule(operation)
+        return Policy._restrict(
+            self,
+            result,
+            lambda activity: rule if activity.res_model == "leads.lead" else None,
         )
-        if self.env["leads.lead"]._leads_has_group(group):
-            return result
-        allowed = result[0] if result else self.browse()
-        forbidden = (
-            (self - allowed)
-            .sudo()
-            .filtered(lambda activity: activity.res_model == "leads.lead")
-        )
-        forbidden = self.browse(forbidden.ids)
-        if not forbidden:
-            return result
-        if result:
-            return (result[0] | forbidden, result[1])
-        return (forbidden, lambda: forbidden._make_access_error(operation))
 
     @api.model
     def _search(self, domain, offset=0, limit=None, order=None, **kwargs):

@@ -21,3 +21,4 @@ from . import test_leads_permission_matrix
 from . import test_leads_report
 from . import test_leads_scope_access
 from . import test_leads_contact_identity
+from . import test_leads_chatter

@@ -1,0 +1,171 @@
+from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
+
+from .common import LeadsCommon
+
+# Sees everything of a lead, may change nothing of its history or tasks.
+VIEW = "view_working,view_contact,view_history,view_tasks"
+LEAD_EMAIL = "jane.lead@example.com"
+
+
+class ChatterRpcCommon(HttpCase, LeadsCommon):
+    """Restricted users working a lead's chatter through the web client's routes."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.lead = cls.env["leads.lead"].create(
+            {
+                "name": "Jane Chatter",
+                "phone": "+1 415 555 0190",
+                "email": LEAD_EMAIL,
+                "company_id": cls.company_a.id,
+            }
+        )
+
+    @classmethod
+    def make_login(cls, login, groups):
+        user = cls.make_user(login, groups)
+        user.password = login
+        return user
+
+    def rpc(self, route, params):
+        """The decoded JSON-RPC answer, errors included."""
+        return self.url_open(
+            route,
+            json={"jsonrpc": "2.0", "method": "call", "id": 0, "params": params},
+        ).json()
+
+    def call_kw(self, model, method, args, kwargs=None):
+        return self.rpc(
+            f"/web/dataset/call_kw/{model}/{method}",
+            {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
+        )
+
+    def post(self, login, body, note, **post_data):
+        """Post on the lead as the chatter's composer does."""
+        self.authenticate(login, login)
+        return self.rpc(
+            "/mail/message/post",
+            {
+                "thread_model": "leads.lead",
+                "thread_id": self.lead.id,
+                "post_data": {
+                    "body": body,
+                    "message_type": "comment",
+                    "subtype_xmlid": "mail.mt_note" if note else "mail.mt_comment",
+                    **post_data,
+                },
+            },
+        )
+
+    def assertRefused(self, answer, permission):
+        self.assertIn("error", answer, answer)
+        error = answer["error"]["data"]
+        self.assertEqual(error["name"], "odoo.exceptions.AccessError", error)
+        self.assertIn(permission, error["message"])
+
+    def lead_messages(self, body):
+        return self.env["mail.message"].search(
+            [
+                ("model", "=", "leads.lead"),
+                ("res_id", "=", self.lead.id),
+                ("body", "ilike", body),
+            ]
+        )
+
+
+@tagged("post_install", "-at_install", "security")
+class TestChatterPostingRights(ChatterRpcCommon):
+    @mute_logger("odoo.http")
+    def test_log_note_needs_edit_tasks_and_notes(self):
+        self.make_login("note_reader", VIEW)
+        answer = self.post("note_reader", "Refused note", note=True)
+        self.assertRefused(answer, "Edit Tasks and Notes")
+        self.assertFalse(self.lead_messages("Refused note"))
+
+        self.make_login("note_writer", VIEW + ",edit_tasks")
+        answer = self.post("note_writer", "Accepted note", note=True)
+        self.assertIn("result", answer, answer)
+        note = self.lead_messages("Accepted note")
+        self.assertEqual(note.subtype_id, self.env.ref("mail.mt_note"))
+
+    @mute_logger("odoo.http")
+    def test_send_message_needs_send_emails(self):
+        self.make_login("msg_noter", VIEW + ",edit_tasks")
+        answer = self.post(
+            "msg_noter", "Refused message", note=False, partner_emails=[LEAD_EMAIL]
+        )
+        self.assertRefused(answer, "Send Emails to Leads")
+        # Even with no recipient at all: a message is what reaches people.
+        answer = self.post("msg_noter", "Refused message", note=False)
+        self.assertRefused(answer, "Send Emails to Leads")
+        self.assertFalse(self.lead_messages("Refused message"))
+
+    @mute_logger("odoo.http")
+    def test_note_mentioning_someone_needs_send_emails(self):
+        self.make_login("mention_noter", VIEW + ",edit_tasks")
+        answer = self.post(
+            "mention_noter",
+            "Refused mention",
+            note=True,
+            partner_ids=[self.manager.partner_id.id],
+        )
+        self.assertRefused(answer, "Send Emails to Leads")
+        self.assertFalse(self.lead_messages("Refused mention"))
+
+
+@tagged("post_install", "-at_install", "security")
+class TestChatterActivityRights(ChatterRpcCommon):
+    def _schedule(self, login):
+        """The chatter's Activity button: the schedule wizard, saved then applied."""
+        self.authenticate(login, login)
+        context = {
+            "active_model": "leads.lead",
+            "active_ids": [self.lead.id],
+            "active_id": self.lead.id,
+        }
+        answer = self.call_kw(
+            "mail.activity.schedule",
+            "web_save",
+            [
+                [],
+                {
+                    "activity_type_id": self.env.ref("mail.mail_activity_data_todo").id,
+                    "summary": f"Task by {login}",
+                },
+            ],
+            {"specification": {"id": {}}, "context": context},
+        )
+        if "error" in answer:
+            return answer
+        wizard_id = answer["result"][0]["id"]
+        return self.call_kw(
+            "mail.activity.schedule",
+            "action_schedule_activities",
+            [[wizard_id]],
+            {"context": context},
+        )
+
+    @mute_logger("odoo.http")
+    def test_scheduling_a_task_needs_edit_tasks_and_notes(self):
+        self.make_login("task_reader", VIEW)
+        answer = self._schedule("task_reader")
+        self.assertRefused(answer, "Edit Tasks and Notes")
+        self.assertFalse(self.lead.activity_ids)
+
+        self.make_login("task_writer", VIEW + ",edit_tasks")
+        answer = self._schedule("task_writer")
+        self.assertNotIn("error", answer, answer)
+        self.assertEqual(self.lead.activity_ids.summary, "Task by task_writer")
+
+    @mute_logger("odoo.http")
+    def test_marking_a_task_done_needs_edit_tasks_and_notes(self):
+        activity = self.lead.activity_schedule(
+            "mail.mail_activity_data_todo", summary="Call back"
+        )
+        self.make_login("done_reader", VIEW)
+        self.authenticate("done_reader", "done_reader")
+        answer = self.call_kw("mail.activity", "action_done", [[activity.id]])
+        self.assertRefused(answer, "Edit Tasks and Notes")
+        self.assertTrue(activity.exists() and activity.active)
