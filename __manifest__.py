@@ -50,6 +50,7 @@
     "assets": {
         "web.assets_backend": [
             "leads_management/static/src/scss/leads_kanban.scss",
+            "leads_management/static/src/chatter/*",
         ],
         # Odoo loads its pivot view on demand, with this bundle.
         "web.assets_backend_lazy": [

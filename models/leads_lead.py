@@ -1143,21 +1143,22 @@ class LeadsLead(models.Model):
             request_list = [item for item in request_list if item not in hidden]
         res = super()._thread_to_store(store, fields, request_list=request_list)
         if request_list is not None and store.target.is_current_user(self.env):
-            # "Send message" / "Log note" only for users who may post something.
-            can_post = any(
-                self._leads_has_group(group)
-                for group in (
-                    "group_lead_email",
-                    "group_lead_edit_tasks",
-                    "group_lead_message",
-                )
-            )
+            # The chatter offers "Send message", "Log note" and "Activity" to
+            # those who may use them (static/src/chatter).
+            Policy = self.env["leads.chatter.policy"]
+            can_message = Policy._allows(Policy._post_rule(internal=False))
+            can_note = Policy._allows(Policy._post_rule())
+            can_plan = Policy._allows(Policy._activity_rule("create"))
             for thread in self:
                 store.add(
                     thread,
                     {
-                        "canPostOnReadonly": can_post,
-                        "hasWriteAccess": can_post and thread.has_access("write"),
+                        "canPostOnReadonly": can_message or can_note,
+                        "hasWriteAccess": (can_message or can_note)
+                        and thread.sudo(False).has_access("write"),
+                        "canSendMessage": can_message,
+                        "canLogNote": can_note,
+                        "canScheduleActivity": can_plan,
                     },
                     as_thread=True,
                 )

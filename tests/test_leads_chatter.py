@@ -169,3 +169,72 @@ class TestChatterActivityRights(ChatterRpcCommon):
         answer = self.call_kw("mail.activity", "action_done", [[activity.id]])
         self.assertRefused(answer, "Edit Tasks and Notes")
         self.assertTrue(activity.exists() and activity.active)
+
+
+@tagged("post_install", "-at_install", "security", "leads_tour")
+class TestChatterButtons(ChatterRpcCommon):
+    """The chatter offers Send message, Log note and Activity to those who may
+    use them."""
+
+    def _capabilities(self, login):
+        self.authenticate(login, login)
+        data = self.make_jsonrpc_request(
+            "/mail/data",
+            {
+                "fetch_params": [
+                    [
+                        "mail.thread",
+                        {
+                            "thread_model": "leads.lead",
+                            "thread_id": self.lead.id,
+                            "request_list": ["activities", "followers"],
+                        },
+                    ]
+                ]
+            },
+        )
+        thread = {}
+        for values in data["mail.thread"]:
+            if values["id"] == self.lead.id:
+                thread.update(values)
+        return {
+            key: thread.get(key)
+            for key in ("canSendMessage", "canLogNote", "canScheduleActivity")
+        }
+
+    def test_thread_data_says_what_the_user_may_do(self):
+        for login, groups, expected in (
+            ("cap_reader", VIEW, (False, False, False)),
+            ("cap_noter", VIEW + ",edit_tasks", (False, True, True)),
+            ("cap_mailer", VIEW + ",email", (True, False, False)),
+        ):
+            with self.subTest(login=login):
+                self.make_login(login, groups)
+                self.assertEqual(
+                    self._capabilities(login),
+                    dict(
+                        zip(
+                            ("canSendMessage", "canLogNote", "canScheduleActivity"),
+                            expected,
+                            strict=True,
+                        )
+                    ),
+                )
+
+    def test_notes_user_sees_log_note_and_activity_only(self):
+        self.make_login("tour_noter", VIEW + ",edit_tasks")
+        self.start_tour(
+            f"/odoo/leads.lead/{self.lead.id}",
+            "leads_management_chatter_notes_tour",
+            login="tour_noter",
+        )
+        self.assertTrue(self.lead_messages("Prefers calls after 5 pm"))
+
+    def test_reader_sees_no_posting_button(self):
+        self.lead.message_post(body="Prefers mornings", subtype_xmlid="mail.mt_note")
+        self.make_login("tour_reader", VIEW)
+        self.start_tour(
+            f"/odoo/leads.lead/{self.lead.id}",
+            "leads_management_chatter_readonly_tour",
+            login="tour_reader",
+        )
