@@ -9,6 +9,7 @@ from odoo.orm.domains import DomainAnd, DomainCondition
 
 from odoo.addons.utm.models.utm_mixin import UtmMixin
 
+from ..tools.contact import ContactError, email_key, normalize_email
 from .leads_text import neutralize_cell, neutralize_formula
 
 GROUP_CONTACT = "leads_management.group_lead_view_contact"
@@ -533,6 +534,44 @@ class LeadsLead(models.Model):
 
     def _mail_get_partner_fields(self, introspect_fields=False):
         return ["partner_id"]
+
+    def _partner_find_from_emails(
+        self,
+        records_emails,
+        avoid_alias=True,
+        ban_emails=None,
+        filter_found=None,
+        additional_values=None,
+        no_create=False,
+    ):
+        # Emailing a lead makes no contact of its address (it would then show
+        # as a client with the same email): the address is written to as is
+        # (_leads_email_to), and the client is made by conversion only.
+        return super()._partner_find_from_emails(
+            records_emails,
+            avoid_alias=avoid_alias,
+            ban_emails=ban_emails,
+            filter_found=filter_found,
+            additional_values=additional_values,
+            no_create=True,
+        )
+
+    @api.model
+    def _leads_email_to(self, emails):
+        """``outgoing_email_to`` for a message of a lead sent to ``emails``,
+        which stay addresses (no contact is made of them)."""
+        addresses = []
+        for email in emails:
+            try:
+                normalized = email_key(normalize_email(email))
+            except ContactError:
+                normalized = False
+            if not normalized:
+                raise UserError(
+                    self.env._("“%(email)s” is not a valid email address.", email=email)
+                )
+            addresses.append(normalized)
+        return ",".join(dict.fromkeys(addresses))
 
     # ------------------------------------------------------------------
     # CRUD

@@ -238,3 +238,67 @@ class TestChatterButtons(ChatterRpcCommon):
             "leads_management_chatter_readonly_tour",
             login="tour_reader",
         )
+
+
+@tagged("post_install", "-at_install", "security")
+class TestEmailingALeadMakesNoClient(ChatterRpcCommon):
+    """An email to a lead goes to its address; no contact is made of it (the
+    client is made by conversion only)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Contact Creation too: Odoo would then make a contact of the address.
+        cls.mailer = cls.make_login(
+            "lead_mailer", VIEW + ",email,base.group_partner_manager"
+        )
+
+    def contacts_of_the_lead_address(self):
+        return (
+            self.env["res.partner"]
+            .with_context(active_test=False)
+            .search([("email_normalized", "=", LEAD_EMAIL)])
+        )
+
+    def test_send_message_to_the_lead_address(self):
+        answer = self.post(
+            "lead_mailer",
+            "Your quote is ready",
+            note=False,
+            partner_emails=[LEAD_EMAIL],
+        )
+        self.assertIn("result", answer, answer)
+        self.assertFalse(self.contacts_of_the_lead_address())
+        message = self.lead_messages("Your quote is ready")
+        self.assertEqual(message.outgoing_email_to, LEAD_EMAIL)
+        self.assertFalse(message.partner_ids)
+        mails = (
+            self.env["mail.mail"].sudo().search([("mail_message_id", "=", message.id)])
+        )
+        self.assertEqual(mails.mapped("email_to"), [LEAD_EMAIL])
+
+    def test_full_composer_recipients_make_no_contact(self):
+        """The full composer first turns the suggested addresses into
+        contacts (/mail/partner/from_email)."""
+        self.authenticate("lead_mailer", "lead_mailer")
+        answer = self.rpc(
+            "/mail/partner/from_email",
+            {
+                "thread_model": "leads.lead",
+                "thread_id": self.lead.id,
+                "emails": [LEAD_EMAIL],
+            },
+        )
+        self.assertEqual(answer.get("result"), [], answer)
+        self.assertFalse(self.contacts_of_the_lead_address())
+
+    def test_invalid_recipient_address_refused(self):
+        with mute_logger("odoo.http"):
+            answer = self.post(
+                "lead_mailer", "To nowhere", note=False, partner_emails=["bob@@example"]
+            )
+        self.assertEqual(
+            answer["error"]["data"]["name"], "odoo.exceptions.UserError", answer
+        )
+        self.assertIn("bob@@example", answer["error"]["data"]["message"])
+        self.assertFalse(self.lead_messages("To nowhere"))
