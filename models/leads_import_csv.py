@@ -18,6 +18,7 @@ DELIMITERS = (",", ";", "\t", "|")
 # (codec used to decode, value shown to the user)
 ENCODINGS = [
     ("utf-8", "UTF-8"),
+    ("utf-8-replace", "UTF-8, invalid bytes replaced"),
     ("utf-16", "UTF-16"),
     ("windows-1252", "Windows-1252"),
     ("latin-1", "Latin-1 (ISO-8859-1)"),
@@ -41,41 +42,64 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
 class CsvDecodeError(Exception):
-    """The bytes cannot be decoded with the requested encoding."""
+    """The bytes cannot be decoded with the requested encoding.
 
-    def __init__(self, encoding):
+    ``line`` and ``excerpt`` locate the first byte that is not valid UTF-8 when
+    they are known; ``mixed`` says the rest of the file is UTF-8 (detection then
+    refuses to guess an 8-bit encoding, which would garble every accent).
+    """
+
+    def __init__(self, encoding, line=None, excerpt=None, mixed=False):
         super().__init__(encoding)
         self.encoding = encoding
+        self.line = line
+        self.excerpt = excerpt
+        self.mixed = mixed
+
+
+# A byte that is not UTF-8, as decoded with "surrogateescape".
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+# A character that UTF-8 decoded from more than one byte.
+_UTF8_MULTIBYTE = re.compile("[^\x00-\x7f\udc80-\udcff]")
+EXCERPT = 60
+
+
+def utf8_error(data, position, mixed=False):
+    """:class:`CsvDecodeError` for the invalid UTF-8 byte at ``position``."""
+    newline = b"\n" if b"\n" in data else b"\r"
+    start = data.rfind(newline, 0, position) + 1
+    end = data.find(newline, position)
+    end = len(data) if end < 0 else end
+    start = max(start, position - EXCERPT // 2)
+    excerpt = data[start : min(end, start + EXCERPT)].rstrip(b"\r")
+    return CsvDecodeError(
+        "utf-8",
+        line=data.count(newline, 0, position) + 1,
+        excerpt=excerpt.decode("utf-8", errors="replace"),
+        mixed=mixed,
+    )
+
+
+def mostly_utf8(data):
+    """Whether the file has at least as many UTF-8 accents as invalid bytes: a
+    UTF-8 file with a stray byte, not an 8-bit file."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    accents = len(_UTF8_MULTIBYTE.findall(text))
+    return bool(accents) and accents >= len(_NOT_UTF8.findall(text))
 
 
 def decode_csv(data, encoding=None):
     """Return ``(text, encoding)`` for the file's bytes.
 
     Without ``encoding``: a BOM decides (UTF-8, UTF-16 LE/BE, UTF-32), then strict
-    UTF-8, then Windows-1252, then Latin-1 (which decodes any byte). With an
-    ``encoding`` (forced by the user), only that one is tried and a failure
-    raises :class:`CsvDecodeError`. A leading BOM never reaches the first header.
+    UTF-8, then Windows-1252, then Latin-1 (which decodes any byte); a UTF-8 file
+    with a few invalid bytes raises :class:`CsvDecodeError` naming the first one
+    (``mixed``). With an ``encoding`` (chosen by the user), only that one is tried
+    and a failure raises :class:`CsvDecodeError`; ``utf-8-replace`` is UTF-8 with
+    the invalid bytes shown as U+FFFD. A leading BOM never reaches the first header.
     """
     if encoding:
-        codec = encoding
-        if not encoding.lower().startswith("utf"):
-            # A UTF-8 or UTF-16 BOM is unambiguous: an 8-bit encoding forced on
-            # such a file would turn it into "ï»¿" / "ÿþ" in the first header.
-            for bom in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-                if data.startswith(bom):
-                    data = data[len(bom) :]
-                    break
-        if encoding in ("utf-8", "utf8"):
-            codec = "utf-8-sig"
-        elif encoding in ("utf-16", "utf-32") and not any(
-            data.startswith(bom) for bom, _codec, name in BOMS if name == encoding
-        ):
-            codec = encoding + _utf16_endianness(data)
-        try:
-            text = data.decode(codec)
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise CsvDecodeError(encoding) from exc
-        return text.lstrip("\ufeff"), encoding
+        return _decode_as(data, encoding), encoding
     for bom, codec, name in BOMS:
         if data.startswith(bom):
             try:
@@ -89,12 +113,43 @@ def decode_csv(data, encoding=None):
         codec = "utf-16" + _utf16_endianness(data)
         with contextlib.suppress(UnicodeDecodeError):  # not UTF-16 after all
             return data.decode(codec), "utf-16"
-    for codec in ("utf-8", "windows-1252"):
-        try:
-            return data.decode(codec), codec
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1"), "latin-1"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        if mostly_utf8(data):
+            raise utf8_error(data, exc.start, mixed=True) from exc
+    try:
+        return data.decode("windows-1252"), "windows-1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def _decode_as(data, encoding):
+    codec, errors = encoding, "strict"
+    if not encoding.lower().startswith("utf"):
+        # A UTF-8 or UTF-16 BOM is unambiguous: an 8-bit encoding forced on
+        # such a file would turn it into "ï»¿" / "ÿþ" in the first header.
+        for bom in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            if data.startswith(bom):
+                data = data[len(bom) :]
+                break
+    if encoding in ("utf-8", "utf8"):
+        codec = "utf-8-sig"
+    elif encoding == "utf-8-replace":
+        codec, errors = "utf-8-sig", "replace"
+    elif encoding in ("utf-16", "utf-32") and not any(
+        data.startswith(bom) for bom, _codec, name in BOMS if name == encoding
+    ):
+        codec = encoding + _utf16_endianness(data)
+    try:
+        text = data.decode(codec, errors)
+    except UnicodeDecodeError as exc:
+        if codec == "utf-8-sig":
+            raise utf8_error(data, exc.start) from exc
+        raise CsvDecodeError(encoding) from exc
+    except LookupError as exc:
+        raise CsvDecodeError(encoding) from exc
+    return text.lstrip("\ufeff")
 
 
 def iter_lines(text):
@@ -167,10 +222,46 @@ def detect_delimiter(text):
     return best, bool(others) or scores[best] < 0.8
 
 
+def header_cell(cell):
+    """A header cell as a column name: a BOM anywhere in it (after an empty
+    first column, a second BOM, a BOM in quotes) is no part of the name."""
+    return cell.replace("\ufeff", "").strip()
+
+
+_BREAK = re.compile(r"\r\n|\r|\n")
+_LAST_BREAK = re.compile(r"(?:\r\n|\r|\n)\Z")
+
+
+def unterminated_quote(text, first_line, last_line, cells, delimiter):
+    """Line where a quoted cell that is never closed opens, or None.
+
+    ``cells`` is the file's last record, read from ``first_line`` to
+    ``last_line``. csv.reader reads such a quote to the end of the file, into
+    one cell: the last record is read again in strict mode, which refuses it.
+    """
+    if last_line <= first_line or not cells:
+        return None
+    lines = iter_lines(text)
+    for _skip in range(first_line - 1):
+        next(lines, None)
+    try:
+        for _row in csv.reader(lines, delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        if "unexpected end of data" not in str(exc):
+            return None
+    else:
+        return None
+    # The open cell is the last one: it holds every line after its opening.
+    return last_line - len(_BREAK.findall(_LAST_BREAK.sub("", cells[-1])))
+
+
 def normalize_label(value):
     """Case-, accent- and punctuation-insensitive key of a header or a label."""
     value = unicodedata.normalize("NFKD", value or "")
-    value = "".join(ch for ch in value if not unicodedata.combining(ch))
+    value = "".join(
+        ch for ch in value if not unicodedata.combining(ch) and ch != "\ufeff"
+    )
     value = value.casefold().strip()
     return re.sub(r"[\s_\-./]+", " ", value).strip()
 

@@ -21,8 +21,10 @@ from .leads_import_csv import (
     detect_delimiter,
     error_csv_header,
     error_csv_row,
+    header_cell,
     iter_lines,
     normalize_label,
+    unterminated_quote,
 )
 from .leads_text import text_to_html
 
@@ -34,7 +36,8 @@ DUPLICATE_POLICIES = [
     ("create", "Create a new lead anyway"),
 ]
 
-MAX_FILE_SIZE = 20 * 1024 * 1024
+MIB = 1024 * 1024
+MAX_FILE_SIZE = 20 * MIB
 MAX_ROWS = 200_000
 MAX_COLUMNS = 200
 MAX_CELL = 100_000
@@ -139,6 +142,9 @@ class LeadsImportJob(models.Model):
     updated_count = fields.Integer(readonly=True)
     skipped_count = fields.Integer(readonly=True)
     failed_count = fields.Integer(readonly=True)
+    skipped_rows = fields.Text(
+        readonly=True, help="Each row skipped as a duplicate, with the reason."
+    )
     error_lines = fields.Text(readonly=True, groups="base.group_system")
     error_file = fields.Binary(attachment=True, readonly=True)
     error_filename = fields.Char(readonly=True)
@@ -209,34 +215,31 @@ class LeadsImportJob(models.Model):
         if len(data) > MAX_FILE_SIZE:
             raise UserError(
                 self.env._(
-                    "The file is %(size)s MB; the limit is %(limit)s MB. Split it "
+                    "The file is %(size)s MiB; the limit is %(limit)s MiB. Split it "
                     "into smaller files.",
-                    size=round(len(data) / 1024 / 1024, 1),
-                    limit=MAX_FILE_SIZE // 1024 // 1024,
+                    size=f"{len(data) / MIB:.1f}",
+                    limit=f"{MAX_FILE_SIZE / MIB:g}",
                 )
             )
         try:
             text, encoding = decode_csv(data, encoding or None)
         except CsvDecodeError as exc:
-            raise UserError(
-                self.env._(
-                    "The file cannot be decoded as %(encoding)s. Choose another "
-                    "encoding (for example UTF-8 or Windows-1252).",
-                    encoding=exc.encoding,
-                )
-            ) from exc
+            raise UserError(self._import_decode_error(exc)) from exc
         ambiguous = False
         if not delimiter:
             delimiter, ambiguous = detect_delimiter(text)
         reader = csv.reader(iter_lines(text), delimiter=delimiter)
         header = None
         rows = 0
+        first_line = last_line = 0  # physical lines of the record read
+        cells = []
         try:
             for cells in reader:
+                first_line, last_line = last_line + 1, reader.line_num
                 if header is None:
                     if not any(cell.strip() for cell in cells):
                         continue
-                    header = [cell.strip() for cell in cells]
+                    header = [header_cell(cell) for cell in cells]
                     self._import_check_header(header)
                     if len(header) > MAX_COLUMNS:
                         raise UserError(
@@ -291,6 +294,19 @@ class LeadsImportJob(models.Model):
             ) from exc
         if header is None:
             raise UserError(self.env._("The file is empty."))
+        opening = unterminated_quote(text, first_line, last_line, cells, delimiter)
+        if opening:
+            raise UserError(
+                self.env._(
+                    "Line %(line)s opens a quoted cell that is never closed: it takes "
+                    "lines %(line)s to %(last)s (%(count)s lines) as one row. Close "
+                    'the quote (") or remove it and import the file again; nothing '
+                    "was imported.",
+                    line=opening,
+                    last=last_line,
+                    count=last_line - opening + 1,
+                )
+            )
         return {
             "text": text,
             "encoding": encoding,
@@ -299,6 +315,34 @@ class LeadsImportJob(models.Model):
             "header": header,
             "rows": rows,
         }
+
+    @api.model
+    def _import_decode_error(self, exc):
+        """The message of a :class:`CsvDecodeError`: the line, and the choice."""
+        if exc.mixed:
+            return self.env._(
+                "Line %(line)s of the file is not valid UTF-8 (%(excerpt)s), though "
+                "the rest of the file is. Correct that line, or choose its Encoding: "
+                "UTF-8, invalid bytes replaced keeps the accents of the other lines; "
+                "Windows-1252 or Latin-1 read every accent of the file as two "
+                "characters.",
+                line=exc.line,
+                excerpt=exc.excerpt,
+            )
+        if exc.line:
+            return self.env._(
+                "The file cannot be decoded as %(encoding)s: line %(line)s is not "
+                "valid (%(excerpt)s). Choose another Encoding (for example "
+                "Windows-1252).",
+                encoding=exc.encoding,
+                line=exc.line,
+                excerpt=exc.excerpt,
+            )
+        return self.env._(
+            "The file cannot be decoded as %(encoding)s. Choose another encoding "
+            "(for example UTF-8 or Windows-1252).",
+            encoding=exc.encoding,
+        )
 
     @api.model
     def _import_check_header(self, header):
@@ -540,14 +584,27 @@ class LeadsImportJob(models.Model):
             "next_row": done,
             "created_count": self.created_count + run["created"],
             "updated_count": self.updated_count + run["updated"],
-            "skipped_count": self.skipped_count + run["skipped"],
+            "skipped_count": self.skipped_count + len(run["skipped"]),
             "failed_count": self.failed_count + len(run["errors"]),
         }
+        if run["skipped"]:
+            vals["skipped_rows"] = "\n".join(
+                filter(
+                    None,
+                    [
+                        self.skipped_rows,
+                        *(
+                            self.env._("Row %(row)s: %(reason)s", row=row, reason=why)
+                            for row, why in run["skipped"]
+                        ),
+                    ],
+                )
+            )
         if run["errors"]:
             vals["error_lines"] = (self.sudo().error_lines or "") + "".join(
                 self._import_error_line(*error) for error in run["errors"]
             )
-        run.update(created=0, updated=0, skipped=0, errors=[])
+        run.update(created=0, updated=0, skipped=[], errors=[])
         if run["dry_run"]:
             for fname, value in vals.items():
                 self.sudo()[fname] = value
@@ -682,9 +739,8 @@ class LeadsImportJob(models.Model):
             "seen_email": {},
             "created": 0,
             "updated": 0,
-            "skipped": 0,
+            "skipped": [],  # [(row number, reason)]
             "errors": [],
-            "fake_id": 0,
         }
 
     def _import_rows(self, run, batch, upcoming=()):
@@ -709,13 +765,10 @@ class LeadsImportJob(models.Model):
         to_create = []  # [row_number, cells, vals, phone, email]
         to_update = {}  # lead id: [vals, [(row_number, cells)]]
         for row_number, cells, vals, phone, email in parsed:
-            match = None
+            match = kind = None
             if policy != "create":
-                match = (
-                    run["seen_phone"].get(phone)
-                    or existing_phone.get(phone)
-                    or run["seen_email"].get(email)
-                    or existing_email.get(email)
+                match, kind = self._import_match(
+                    run, (existing_phone, existing_email), phone, email
                 )
             if match is None:
                 to_create.append([row_number, cells, vals, phone, email])
@@ -727,7 +780,9 @@ class LeadsImportJob(models.Model):
                 if email:
                     run["seen_email"].setdefault(email, pending)
             elif policy == "skip":
-                run["skipped"] += 1
+                run["skipped"].append(
+                    (row_number, self._import_skip_reason(match, kind, to_create))
+                )
             elif isinstance(match, tuple):
                 # Second occurrence of a row of this batch: merge into it.
                 pending_vals = to_create[match[1]][2]
@@ -745,6 +800,36 @@ class LeadsImportJob(models.Model):
             run, to_create, meanwhile=self._import_phone_prefetch(run, upcoming)
         )
         self._import_update(run, to_update)
+
+    def _import_match(self, run, existing, phone, email):
+        """``(match, "phone" or "email")`` of a row's keys, or ``(None, None)``:
+        a lead id (negative in a dry run, see _import_create), or
+        ``("new", index)`` for a row of this batch still to create."""
+        for kind, key, seen, found in (
+            ("phone", phone, run["seen_phone"], existing[0]),
+            ("email", email, run["seen_email"], existing[1]),
+        ):
+            match = seen.get(key) or found.get(key)
+            if match:
+                return match, kind
+        return None, None
+
+    def _import_skip_reason(self, match, kind, to_create):
+        if isinstance(match, tuple):
+            row = to_create[match[1]][0]
+        else:
+            row = -match if match < 0 else None
+        if row and kind == "phone":
+            return self.env._(
+                "Skipped: row %(row)s of the file has the same phone number.", row=row
+            )
+        if row:
+            return self.env._(
+                "Skipped: row %(row)s of the file has the same email.", row=row
+            )
+        if kind == "phone":
+            return self.env._("Skipped: an open lead has the same phone number.")
+        return self.env._("Skipped: an open lead has the same email.")
 
     def _import_parse_batch(self, run, batch):
         """``[(row number, cells, vals, phone key, email key)]`` of the valid rows;
@@ -852,8 +937,8 @@ class LeadsImportJob(models.Model):
             return
         if run["dry_run"]:
             for entry in to_create:
-                run["fake_id"] -= 1
-                self._import_register(run, entry, run["fake_id"])
+                # A dry run's lead id is minus its row number.
+                self._import_register(run, entry, -entry[0])
             run["created"] += len(to_create)
             return
         Lead = self._import_lead_model()

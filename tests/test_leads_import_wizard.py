@@ -200,6 +200,89 @@ class TestLeadsImportWizard(LeadsCommon):
         self.assertEqual(wizard.created_count, 1)
         self.assertEqual(self._leads().name, "Zoë")
 
+    def test_invalid_utf8_byte_names_its_line_and_asks_for_the_encoding(self):
+        """One stray byte in a UTF-8 file: detection never falls back to an
+        8-bit encoding that garbles every accent; the user chooses."""
+        data = (
+            "Name,Phone\nZoë,+1 415 555 0101\nFrançois,+1 415 555 0102\n".encode()
+            + b"Ren\xe9,+1 415 555 0103\n"
+        )
+        wizard = self._wizard(data)
+        message = (
+            r"Line 4 of the file is not valid UTF-8 \(Ren\ufffd,\+1 415 555 0103\)"
+            r".*choose its Encoding"
+        )
+        with self.assertRaisesRegex(UserError, message):
+            wizard.action_load()
+        with self.assertRaisesRegex(UserError, message):
+            wizard.action_import()
+        self.assertFalse(self._leads())
+        wizard.encoding = "windows-1252"
+        wizard.action_import()
+        self.assertEqual(self._counts(wizard), (3, 0, 0, 0))
+
+    def test_forced_utf8_names_the_line_that_is_not(self):
+        data = "Name,Phone\nAl,+1 415 555 0100\nZoë,+1 415 555 0101\n".encode("cp1252")
+        wizard = self._wizard(data, encoding="utf-8")
+        with self.assertRaisesRegex(
+            UserError, r"cannot be decoded as utf-8: line 3 is not valid \(Zo\ufffd,"
+        ):
+            wizard.action_load()
+
+    def test_unterminated_quote_is_refused_naming_its_line(self):
+        content = HEADER + (
+            "Zoe,+1 415 555 0101,\n"
+            'Al,"+1 415 555 0102,\n'
+            "Bob,+1 415 555 0103,\n"
+            "Eve,+1 415 555 0104,\n"
+        )
+        wizard = self._wizard(content)
+        message = (
+            r"Line 3 opens a quoted cell that is never closed: it takes lines 3 to 5 "
+            r"\(3 lines\) as one row"
+        )
+        with self.assertRaisesRegex(UserError, message):
+            wizard.action_preview()
+        with self.assertRaisesRegex(UserError, message):
+            wizard.action_import()
+        self.assertFalse(self._leads())
+        self.assertFalse(self.env["leads.import.job"].search([]))
+
+    def test_quoted_cell_closed_on_the_last_line_is_imported(self):
+        wizard = self._import('Name,Phone,Notes\nZoe,+1 415 555 0101,"one\ntwo"\n')
+        self.assertEqual(self._counts(wizard), (1, 0, 0, 0))
+
+    def test_bom_inside_a_header_cell_is_stripped_and_mapped(self):
+        cases = {
+            "after an empty first column": "\ufeff,\ufeffName,Phone\n",
+            "second bom in a quoted cell": '\ufeff"\ufeffName",Phone\n',
+            "bom before the delimiter": "Phone,Name\ufeff\n",
+        }
+        for label, header in cases.items():
+            with self.subTest(label):
+                columns = [c.strip('"\ufeff') for c in header.strip().split(",")]
+                row = ",".join(
+                    {"Name": "Zoe", "Phone": "+1 415 555 0101"}.get(c, "")
+                    for c in columns
+                )
+                wizard = self._wizard((header + row + "\n").encode())
+                wizard.action_load()
+                self.assertEqual(
+                    {line.column_name: line.field_name for line in wizard.line_ids},
+                    {c: c.lower() or False for c in columns},
+                )
+                wizard.action_import()
+                self.assertEqual(self._leads().name, "Zoe")
+                self._leads().unlink()
+
+    def test_file_size_is_told_in_mib(self):
+        content = HEADER + "Zoe,+1 415 555 0101," + "x" * (3 * 1024 * 1024 // 2) + "\n"
+        with (
+            patch.object(leads_import_job, "MAX_FILE_SIZE", 1024 * 1024),
+            self.assertRaisesRegex(UserError, r"is 1\.5 MiB; the limit is 1 MiB\."),
+        ):
+            self._import(content)
+
     def test_delimiters_quoting_and_line_ends(self):
         rows = [
             ["Name", "Phone", "Notes"],
@@ -461,6 +544,29 @@ class TestLeadsImportWizard(LeadsCommon):
         self.assertEqual(existing.email, "OLD@example.com")
         self.assertEqual(existing.email_normalized, "old@example.com")
         self.assertEqual(len(self._leads()), 2)
+
+    def test_skipped_duplicates_listed_with_row_and_reason(self):
+        self.create_lead(name="Old", phone="+1 415 555 0100", email="old@example.com")
+        content = (
+            "Name,Phone,Email\n"
+            "By phone,(415) 555-0100,\n"
+            "New,+1 415 555 0199,new@example.com\n"
+            "By email,,OLD@example.com\n"
+            "New again,,NEW@example.com\n"
+        )
+        expected = (
+            "Row 2: Skipped: an open lead has the same phone number.\n"
+            "Row 4: Skipped: an open lead has the same email.\n"
+            "Row 5: Skipped: row 3 of the file has the same email."
+        )
+        wizard = self._wizard(content)
+        wizard.action_preview()
+        self.assertEqual(wizard.skipped_count, 3)
+        self.assertEqual(wizard.skipped_rows, expected)
+        wizard.action_import()
+        self.assertEqual(self._counts(wizard), (1, 0, 3, 0))
+        self.assertEqual(wizard.skipped_rows, expected)
+        self.assertEqual(wizard.job_id.skipped_rows, expected)
 
     def test_duplicates_inside_the_file_and_reimport(self):
         content = (

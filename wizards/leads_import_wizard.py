@@ -9,6 +9,9 @@ from odoo.exceptions import UserError
 from ..models.leads_import_csv import ENCODINGS, iter_lines
 from ..models.leads_import_job import DUPLICATE_POLICIES
 
+# Rows listed in the wizard's result (the error file and the job list them all).
+SHOWN_ROWS = 20
+
 DELIMITER_SELECTION = [
     (",", "Comma (,)"),
     (";", "Semicolon (;)"),
@@ -68,6 +71,7 @@ class LeadsImportWizard(models.TransientModel):
     updated_count = fields.Integer(readonly=True)
     skipped_count = fields.Integer(readonly=True)
     failed_count = fields.Integer(readonly=True)
+    skipped_rows = fields.Text(string="Skipped Rows", readonly=True)
     error_file = fields.Binary(string="Error Report", readonly=True)
     error_filename = fields.Char(readonly=True)
 
@@ -229,11 +233,18 @@ class LeadsImportWizard(models.TransientModel):
             "error_file": job.error_file,
             "error_filename": job.error_filename,
         }
+        skipped = (job.skipped_rows or "").split("\n", SHOWN_ROWS)
+        if len(skipped) > SHOWN_ROWS:
+            skipped[SHOWN_ROWS] = self.env._(
+                "... and %(count)s more: Import History lists them all.",
+                count=job.skipped_count - SHOWN_ROWS,
+            )
+        vals["skipped_rows"] = "\n".join(skipped) or False
         if job.error_lines:
             reader = csv.reader(io.StringIO(job.error_lines, newline=""))
             vals["preview_errors"] = "\n".join(
                 self.env._("Row %(row)s: %(reason)s", row=row[0], reason=row[1])
-                for row in islice(reader, 20)
+                for row in islice(reader, SHOWN_ROWS)
             )
         else:
             vals["preview_errors"] = False
