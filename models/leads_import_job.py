@@ -13,20 +13,16 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from ..tools.contact import email_key
+from ..tools.csv_reader import (
+    MIB,
+    CsvReadError,
+    Limits,
+    normalize_label,
+    read_csv,
+)
 from ..tools.phone_key import leads_phone_key
 from ..tools.phone_key_helper import PhoneKeyHelper
-from .leads_import_csv import (
-    CsvDecodeError,
-    decode_csv,
-    detect_delimiter,
-    error_csv_header,
-    error_csv_row,
-    header_cell,
-    iter_lines,
-    normalize_label,
-    unterminated_quote,
-)
-from .leads_text import text_to_html
+from .leads_text import neutralize_cell, text_to_html
 
 _logger = logging.getLogger(__name__)
 
@@ -36,7 +32,6 @@ DUPLICATE_POLICIES = [
     ("create", "Create a new lead anyway"),
 ]
 
-MIB = 1024 * 1024
 MAX_FILE_SIZE = 20 * MIB
 MAX_ROWS = 200_000
 MAX_COLUMNS = 200
@@ -88,6 +83,12 @@ CUSTOM_TYPES = (
 TRUE_VALUES = {"1", "true", "yes", "y", "x", "on", "vrai", "oui", "ja", "si"}
 FALSE_VALUES = {"0", "false", "no", "n", "off", "faux", "non", "nein"}
 INT_LIMIT = 2**31
+
+
+def _error_csv_row(row_number, reason, cells):
+    # NUL cannot be stored (PostgreSQL text): shown as U+FFFD in the report.
+    cells = (cell.replace("\x00", "\ufffd") for cell in cells)
+    return [str(row_number), neutralize_cell(reason), *map(neutralize_cell, cells)]
 
 
 class RowError(Exception):
@@ -204,117 +205,65 @@ class LeadsImportJob(models.Model):
 
     @api.model
     def _import_read(self, data, encoding=None, delimiter=None):
-        """Decode and scan the whole file before anything is written.
+        """Decode and scan the whole file before anything is written: a
+        :class:`~..tools.csv_reader.CsvFile`. Limits (size, rows, columns, cell
+        length) and unreadable files raise UserError."""
+        limits = Limits(MAX_FILE_SIZE, MAX_ROWS, MAX_COLUMNS, MAX_CELL)
+        try:
+            return read_csv(data, encoding, delimiter, limits)
+        except CsvReadError as exc:
+            raise UserError(self._import_read_error(exc)) from exc
 
-        Returns a dict with the text, the encoding and delimiter used, whether the
-        delimiter is ambiguous, the header and the number of data rows. Limits
-        (size, rows, columns, cell length) and unreadable files raise UserError.
-        """
-        if not data:
-            raise UserError(self.env._("Choose a CSV file to import."))
-        if len(data) > MAX_FILE_SIZE:
-            raise UserError(
-                self.env._(
-                    "The file is %(size)s MiB; the limit is %(limit)s MiB. Split it "
-                    "into smaller files.",
-                    size=f"{len(data) / MIB:.1f}",
-                    limit=f"{MAX_FILE_SIZE / MIB:g}",
-                )
-            )
-        try:
-            text, encoding = decode_csv(data, encoding or None)
-        except CsvDecodeError as exc:
-            raise UserError(self._import_decode_error(exc)) from exc
-        ambiguous = False
-        if not delimiter:
-            delimiter, ambiguous = detect_delimiter(text)
-        reader = csv.reader(iter_lines(text), delimiter=delimiter)
-        header = None
-        rows = 0
-        first_line = last_line = 0  # physical lines of the record read
-        cells = []
-        try:
-            for cells in reader:
-                first_line, last_line = last_line + 1, reader.line_num
-                if header is None:
-                    if not any(cell.strip() for cell in cells):
-                        continue
-                    header = [header_cell(cell) for cell in cells]
-                    self._import_check_header(header)
-                    if len(header) > MAX_COLUMNS:
-                        raise UserError(
-                            self.env._(
-                                "The file has %(count)s columns; the limit is "
-                                "%(limit)s.",
-                                count=len(header),
-                                limit=MAX_COLUMNS,
-                            )
-                        )
-                    continue
-                rows += 1
-                if rows > MAX_ROWS:
-                    raise UserError(
-                        self.env._(
-                            "The file has more than %(limit)s rows. Split it into "
-                            "smaller files.",
-                            limit=MAX_ROWS,
-                        )
-                    )
-                longest = max(map(len, cells), default=0)
-                if longest > MAX_CELL:
-                    raise UserError(
-                        self.env._(
-                            "Row %(row)s has a cell of %(length)s characters; the "
-                            "limit is %(limit)s.",
-                            row=rows + 1,
-                            length=longest,
-                            limit=MAX_CELL,
-                        )
-                    )
-                if len(cells) > MAX_COLUMNS:
-                    raise UserError(
-                        self.env._(
-                            "Row %(row)s has %(count)s cells; the limit is "
-                            "%(limit)s columns.",
-                            row=rows + 1,
-                            count=len(cells),
-                            limit=MAX_COLUMNS,
-                        )
-                    )
-        except csv.Error as exc:
-            # Raised for a cell longer than csv.field_size_limit() (128 KiB).
-            raise UserError(
-                self.env._(
-                    "The file cannot be read near line %(line)s (%(error)s): a cell "
-                    "may be too long (at most %(limit)s characters).",
-                    line=reader.line_num,
-                    error=str(exc),
-                    limit=MAX_CELL,
-                )
-            ) from exc
-        if header is None:
-            raise UserError(self.env._("The file is empty."))
-        opening = unterminated_quote(text, first_line, last_line, cells, delimiter)
-        if opening:
-            raise UserError(
-                self.env._(
-                    "Line %(line)s opens a quoted cell that is never closed: it takes "
-                    "lines %(line)s to %(last)s (%(count)s lines) as one row. Close "
-                    'the quote (") or remove it and import the file again; nothing '
-                    "was imported.",
-                    line=opening,
-                    last=last_line,
-                    count=last_line - opening + 1,
-                )
-            )
-        return {
-            "text": text,
-            "encoding": encoding,
-            "delimiter": delimiter,
-            "ambiguous": ambiguous,
-            "header": header,
-            "rows": rows,
+    @api.model
+    def _import_read_error(self, exc):
+        """The user's words for a :class:`CsvReadError`."""
+        if exc.code == "decode":
+            return self._import_decode_error(exc.__cause__)
+        _ = self.env._
+        messages = {
+            "no_file": lambda: _("Choose a CSV file to import."),
+            "too_large": lambda: _(
+                "The file is %(size)s MiB; the limit is %(limit)s MiB. Split it "
+                "into smaller files.",
+                **exc.params,
+            ),
+            "nul_header": lambda: _(
+                "Column %(index)s of the header line (%(column)s) contains a NUL "
+                "character: the file is damaged or is not a text CSV file (check "
+                "the encoding).",
+                **exc.params,
+            ),
+            "columns": lambda: _(
+                "The file has %(count)s columns; the limit is %(limit)s.", **exc.params
+            ),
+            "rows": lambda: _(
+                "The file has more than %(limit)s rows. Split it into smaller files.",
+                **exc.params,
+            ),
+            "cell": lambda: _(
+                "Row %(row)s has a cell of %(length)s characters; the limit is "
+                "%(limit)s.",
+                **exc.params,
+            ),
+            "cells": lambda: _(
+                "Row %(row)s has %(count)s cells; the limit is %(limit)s columns.",
+                **exc.params,
+            ),
+            "unreadable": lambda: _(
+                "The file cannot be read near line %(line)s (%(error)s): a cell may "
+                "be too long (at most %(limit)s characters).",
+                **exc.params,
+            ),
+            "empty": lambda: _("The file is empty."),
+            "unterminated": lambda: _(
+                "Line %(line)s opens a quoted cell that is never closed: it takes "
+                "lines %(line)s to %(last)s (%(count)s lines) as one row. Close the "
+                'quote (") or remove it and import the file again; nothing was '
+                "imported.",
+                **exc.params,
+            ),
         }
+        return messages[exc.code]()
 
     @api.model
     def _import_decode_error(self, exc):
@@ -343,21 +292,6 @@ class LeadsImportJob(models.Model):
             "(for example UTF-8 or Windows-1252).",
             encoding=exc.encoding,
         )
-
-    @api.model
-    def _import_check_header(self, header):
-        """A header cell holding NUL cannot be a column name (nor be stored)."""
-        for index, column in enumerate(header, start=1):
-            if "\x00" in column:
-                raise UserError(
-                    self.env._(
-                        "Column %(index)s of the header line (%(column)s) contains a "
-                        "NUL character: the file is damaged or is not a text CSV "
-                        "file (check the encoding).",
-                        index=index,
-                        column=column.replace("\x00", "\ufffd")[:80],
-                    )
-                )
 
     # ------------------------------------------------------------------
     # Mapping
@@ -460,7 +394,7 @@ class LeadsImportJob(models.Model):
     # Running
     # ------------------------------------------------------------------
 
-    def _import_run(self, dry_run=False, commit=False):
+    def _import_run(self, dry_run=False, commit=False, read=None):
         """Import (or, with ``dry_run``, only check) the rows not processed yet.
 
         Rows are validated, then deduplicated on the E.164 phone and normalised
@@ -468,35 +402,24 @@ class LeadsImportJob(models.Model):
         then created in batches, each in a savepoint; a failing batch is retried
         row by row so that only the culprit fails. With ``commit`` (background
         job), every batch is committed with the resume point ``next_row``.
+        ``read``: the file as the caller has just read it (the wizard), so that
+        one request decodes it once.
         """
         self.ensure_one()
-        if not self.file:
-            # Its attachment deleted since the job was queued (a cleanup).
-            raise UserError(
-                self.env._(
-                    "The file of import %(job)s is no longer stored: import it "
-                    "again from Leads > Import.",
-                    job=self.display_name,
-                )
-            )
-        data = base64.b64decode(self.file)
-        # The text is all the rows need: the file leaves the cache (up to
-        # 27 MB of base64), then its bytes, before the batches start.
-        self.invalidate_recordset(["file"])
-        read = self._import_read(data, self.encoding, self.delimiter)
-        del data
-        run = self._import_context(read["header"], dry_run)
+        if read is None:
+            read = self._import_read_file()
+
+        run = self._import_context(read.header, dry_run)
         if not dry_run:
-            self.write({"state": "running", "total_rows": read["rows"]})
+            self.write({"state": "running", "total_rows": read.rows})
         else:
-            self.total_rows = read["rows"]
-        reader = csv.reader(iter_lines(read["text"]), delimiter=read["delimiter"])
+            self.total_rows = read.rows
         # One batch is read ahead: its phone numbers are formatted while the
         # current one is stored, by a helper process for a large background
         # import, else during the COPY (see _import_phone_prefetch).
-        batches = self._import_batches(reader, self._import_batch_size())
+        batches = self._import_batches(read.reader(), self._import_batch_size())
         helper = run["phone_helper"] = self._import_phone_helper(
-            run, read["rows"] - self.next_row, commit
+            run, read.rows - self.next_row, commit
         )
         try:
             current, token = next(batches, None), None
@@ -517,6 +440,22 @@ class LeadsImportJob(models.Model):
                 helper.close()
         self._import_finish(run)
         return True
+
+    def _import_read_file(self):
+        if not self.file:
+            # Its attachment deleted since the job was queued (a cleanup).
+            raise UserError(
+                self.env._(
+                    "The file of import %(job)s is no longer stored: import it "
+                    "again from Leads > Import.",
+                    job=self.display_name,
+                )
+            )
+        data = base64.b64decode(self.file)
+        # The text is all the rows need: the file leaves the cache (up to
+        # 27 MiB of base64), then its bytes, before the batches start.
+        self.invalidate_recordset(["file"])
+        return self._import_read(data, self.encoding, self.delimiter)
 
     def _import_phone_helper(self, run, rows, commit):
         """The helper process formatting the phones of a large background
@@ -656,7 +595,7 @@ class LeadsImportJob(models.Model):
     def _import_error_line(self, row_number, reason, cells):
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\r\n").writerow(
-            error_csv_row(row_number, reason, cells)
+            _error_csv_row(row_number, reason, cells)
         )
         return buffer.getvalue()
 
@@ -666,7 +605,7 @@ class LeadsImportJob(models.Model):
         if error_lines:
             head = io.StringIO()
             csv.writer(head, lineterminator="\r\n").writerow(
-                error_csv_header(run["header"])
+                [neutralize_cell(h) for h in ["Row", "Reason", *run["header"]]]
             )
             data = (head.getvalue() + error_lines).encode("utf-8-sig")
             vals["error_file"] = base64.b64encode(data)

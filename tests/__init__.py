@@ -15,6 +15,7 @@ from . import test_leads_demo
 from . import test_leads_field
 from . import test_leads_field_uninstall
 from . import test_leads_import_wizard
+from . import test_csv_reader
 from . import test_robustness_io
 from . import test_security_review
 from . import test_leads_permission_matrix

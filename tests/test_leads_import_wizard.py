@@ -14,7 +14,7 @@ from odoo.tests import Form, TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.leads_management.models import leads_import_job
-from odoo.addons.leads_management.tools import phone_key_helper
+from odoo.addons.leads_management.tools import csv_reader, phone_key_helper
 from odoo.addons.leads_management.tools.phone_key import leads_phone_key
 from odoo.addons.leads_management.tools.phone_key_helper import PhoneKeyHelper
 
@@ -282,6 +282,26 @@ class TestLeadsImportWizard(LeadsCommon):
             self.assertRaisesRegex(UserError, r"is 1\.5 MiB; the limit is 1 MiB\."),
         ):
             self._import(content)
+
+    def test_each_step_decodes_the_file_once(self):
+        decoded = []
+        decode = csv_reader.decode_csv
+
+        def counting_decode(data, encoding=None):
+            decoded.append(encoding)
+            return decode(data, encoding)
+
+        wizard = self._wizard(HEADER + "Zoe,+1 415 555 0101,\n")
+        steps = {}
+        with patch.object(csv_reader, "decode_csv", counting_decode):
+            for step in ("action_load", "action_preview", "action_import"):
+                decoded.clear()
+                getattr(wizard, step)()
+                steps[step] = len(decoded)
+        self.assertEqual(
+            steps, {"action_load": 1, "action_preview": 1, "action_import": 1}
+        )
+        self.assertEqual(wizard.created_count, 1)
 
     def test_delimiters_quoting_and_line_ends(self):
         rows = [

@@ -6,8 +6,8 @@ from itertools import islice
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.leads_import_csv import ENCODINGS, iter_lines
 from ..models.leads_import_job import DUPLICATE_POLICIES
+from ..tools.csv_reader import ENCODINGS, iter_lines
 
 # Rows listed in the wizard's result (the error file and the job list them all).
 SHOWN_ROWS = 20
@@ -101,16 +101,16 @@ class LeadsImportWizard(models.TransientModel):
         self._check_import_rights()
         read = self._read_file()
         Job = self.env["leads.import.job"]
-        suggested = Job._import_suggest_mapping(read["header"])
+        suggested = Job._import_suggest_mapping(read.header)
         samples = self._samples(read)
         self.write(
             {
-                "encoding": read["encoding"]
-                if read["encoding"] in dict(ENCODINGS)
+                "encoding": read.encoding
+                if read.encoding in dict(ENCODINGS)
                 else self.encoding,
-                "delimiter": read["delimiter"],
-                "delimiter_ambiguous": read["ambiguous"],
-                "total_rows": read["rows"],
+                "delimiter": read.delimiter,
+                "delimiter_ambiguous": read.ambiguous,
+                "total_rows": read.rows,
                 "state": "map",
                 "line_ids": [fields.Command.clear()]
                 + [
@@ -123,7 +123,7 @@ class LeadsImportWizard(models.TransientModel):
                         }
                     )
                     for index, (column, target) in enumerate(
-                        zip(read["header"], suggested, strict=True)
+                        zip(read.header, suggested, strict=True)
                     )
                 ],
             }
@@ -132,10 +132,8 @@ class LeadsImportWizard(models.TransientModel):
 
     def _samples(self, read):
         """First non-empty value of each column (shown next to the mapping)."""
-        samples = [""] * len(read["header"])
-        reader = csv.reader(
-            iter_lines(read["text"][:65536]), delimiter=read["delimiter"]
-        )
+        samples = [""] * len(read.header)
+        reader = csv.reader(iter_lines(read.text[:65536]), delimiter=read.delimiter)
         next(reader, None)
         for count, row in enumerate(reader):
             for index, cell in enumerate(row[: len(samples)]):
@@ -149,21 +147,21 @@ class LeadsImportWizard(models.TransientModel):
 
     def _mapping(self, read):
         if not self.line_ids:
-            return self.env["leads.import.job"]._import_suggest_mapping(read["header"])
+            return self.env["leads.import.job"]._import_suggest_mapping(read.header)
         lines = self.line_ids.sorted("sequence")
-        if [line.column_name for line in lines] != read["header"]:
+        if [line.column_name for line in lines] != read.header:
             raise UserError(
                 self.env._("The columns changed since the file was read: click Reload.")
             )
         return [line.field_name or False for line in lines]
 
     def _job_vals(self, read):
-        if read["ambiguous"] and not self.delimiter:
+        if read.ambiguous and not self.delimiter:
             raise UserError(
                 self.env._(
                     "The delimiter of this file is ambiguous (it could be %(guess)r "
                     "or another one). Choose the Delimiter and try again.",
-                    guess=read["delimiter"],
+                    guess=read.delimiter,
                 )
             )
         return {
@@ -171,8 +169,8 @@ class LeadsImportWizard(models.TransientModel):
             "user_id": self.env.uid,
             "company_id": self.company_id.id,
             "file": self.file,
-            "encoding": read["encoding"],
-            "delimiter": read["delimiter"],
+            "encoding": read.encoding,
+            "delimiter": read.delimiter,
             "mapping": self._mapping(read),
             "duplicate_policy": self.duplicate_policy,
         }
@@ -182,11 +180,11 @@ class LeadsImportWizard(models.TransientModel):
         self._check_import_rights()
         read = self._read_file()
         job = self.env["leads.import.job"].sudo().new(self._job_vals(read))
-        job._import_run(dry_run=True)
+        job._import_run(dry_run=True, read=read)
         self.write(
             {
                 "is_preview": True,
-                "total_rows": read["rows"],
+                "total_rows": read.rows,
                 "state": "map" if self.line_ids else self.state,
                 **self._result_vals(job),
             }
@@ -198,13 +196,13 @@ class LeadsImportWizard(models.TransientModel):
         self._check_import_rights()
         read = self._read_file()
         Job = self.env["leads.import.job"]
-        job = Job.sudo().create(dict(self._job_vals(read), total_rows=read["rows"]))
-        self.write({"job_id": job.id, "is_preview": False, "total_rows": read["rows"]})
-        if read["rows"] > Job._import_background_threshold():
+        job = Job.sudo().create(dict(self._job_vals(read), total_rows=read.rows))
+        self.write({"job_id": job.id, "is_preview": False, "total_rows": read.rows})
+        if read.rows > Job._import_background_threshold():
             self.state = "background"
             self.env.ref("leads_management.ir_cron_leads_import").sudo()._trigger()
         else:
-            job._import_run()
+            job._import_run(read=read)
             self._import_fill_results()
         return self._reopen()
 

@@ -1,8 +1,9 @@
-"""CSV reading helpers of the lead import (no model here).
+"""Reading a CSV file of leads: pure functions, no Odoo (tests/test_csv_reader.py).
 
-Decoding, delimiter detection, header normalisation and the error-file writer are
-plain functions, so that the import job (models/leads_import_job.py) and the
-wizard share them and the tests can call them directly.
+Decoding and encoding detection, delimiter detection, header normalisation and the
+scan of the whole file (:func:`read_csv`) that the import wizard and job run before
+anything is written. Refusals are :class:`CsvReadError` with a code and the numbers
+of the message, which the job words for the user.
 """
 
 import codecs
@@ -10,8 +11,7 @@ import contextlib
 import csv
 import re
 import unicodedata
-
-from .leads_text import neutralize_cell
+from dataclasses import dataclass
 
 DELIMITERS = (",", ";", "\t", "|")
 
@@ -31,8 +31,6 @@ BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16", "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16", "utf-16"),
 )
-
-# Characters that make a spreadsheet evaluate a cell (CSV/formula injection).
 
 SNIFF_SIZE = 64 * 1024
 
@@ -266,15 +264,129 @@ def normalize_label(value):
     return re.sub(r"[\s_\-./]+", " ", value).strip()
 
 
-# A cell a spreadsheet shows as text, never evaluates.
-neutralize = neutralize_cell
+MIB = 1024 * 1024
 
 
-def error_csv_header(header):
-    return [neutralize(h) for h in ["Row", "Reason", *header]]
+@dataclass(frozen=True)
+class Limits:
+    size: int = 20 * MIB  # bytes
+    rows: int = 200_000
+    columns: int = 200
+    cell: int = 100_000  # characters
 
 
-def error_csv_row(row_number, reason, cells):
-    # NUL cannot be stored (PostgreSQL text): shown as U+FFFD in the report.
-    cells = (cell.replace("\x00", "\ufffd") for cell in cells)
-    return [str(row_number), neutralize(reason), *(neutralize(c) for c in cells)]
+class CsvReadError(Exception):
+    """The file is refused; ``code`` names the reason, ``params`` its numbers.
+
+    Codes: ``no_file``, ``too_large`` (size, limit: MiB), ``decode`` (the
+    :class:`CsvDecodeError` is the cause), ``nul_header`` (index, column),
+    ``columns`` (count, limit), ``rows`` (limit), ``cell`` (row, length, limit),
+    ``cells`` (row, count, limit), ``unreadable`` (line, error, limit),
+    ``empty``, ``unterminated`` (line, last, count).
+    """
+
+    def __init__(self, code, **params):
+        super().__init__(code, params)
+        self.code = code
+        self.params = params
+
+
+@dataclass
+class CsvFile:
+    """A file read and checked by :func:`read_csv`."""
+
+    text: str
+    encoding: str
+    delimiter: str
+    ambiguous: bool  # the delimiter was detected without certainty
+    header: list
+    rows: int  # data rows, blank ones included
+
+    def reader(self):
+        return csv.reader(iter_lines(self.text), delimiter=self.delimiter)
+
+
+def read_csv(data, encoding=None, delimiter=None, limits=None):
+    """Decode and scan the whole file: a :class:`CsvFile` or :class:`CsvReadError`.
+
+    Without ``encoding`` or ``delimiter``, they are detected (:func:`decode_csv`,
+    :func:`detect_delimiter`). Every row is read once to count them and check the
+    limits (:class:`Limits` by default), and a quoted cell that is never closed
+    is refused.
+    """
+    limits = limits or Limits()
+    if not data:
+        raise CsvReadError("no_file")
+    if len(data) > limits.size:
+        raise CsvReadError(
+            "too_large",
+            size=f"{len(data) / MIB:.1f}",
+            limit=f"{limits.size / MIB:g}",
+        )
+    try:
+        text, encoding = decode_csv(data, encoding or None)
+    except CsvDecodeError as exc:
+        raise CsvReadError("decode") from exc
+    ambiguous = False
+    if not delimiter:
+        delimiter, ambiguous = detect_delimiter(text)
+    reader = csv.reader(iter_lines(text), delimiter=delimiter)
+    try:
+        header, rows, last = _scan(reader, limits)
+    except csv.Error as exc:
+        # Raised for a cell longer than csv.field_size_limit() (128 KiB).
+        raise CsvReadError(
+            "unreadable", line=reader.line_num, error=str(exc), limit=limits.cell
+        ) from exc
+    if header is None:
+        raise CsvReadError("empty")
+    first_line, last_line, cells = last
+    opening = unterminated_quote(text, first_line, last_line, cells, delimiter)
+    if opening:
+        raise CsvReadError(
+            "unterminated",
+            line=opening,
+            last=last_line,
+            count=last_line - opening + 1,
+        )
+    return CsvFile(text, encoding, delimiter, ambiguous, header, rows)
+
+
+def _scan(reader, limits):
+    """``(header, data rows, (first line, last line, cells) of the last record)``."""
+    header = None
+    rows = 0
+    first_line = last_line = 0  # physical lines of the record read
+    cells = []
+    for cells in reader:
+        first_line, last_line = last_line + 1, reader.line_num
+        if header is not None:
+            rows += 1
+            _check_row(cells, rows, limits)
+        elif any(cell.strip() for cell in cells):
+            header = [header_cell(cell) for cell in cells]
+            check_header(header, limits)
+    return header, rows, (first_line, last_line, cells)
+
+
+def check_header(header, limits):
+    for index, column in enumerate(header, start=1):
+        # A header cell holding NUL cannot be a column name (nor be stored).
+        if "\x00" in column:
+            raise CsvReadError(
+                "nul_header", index=index, column=column.replace("\x00", "\ufffd")[:80]
+            )
+    if len(header) > limits.columns:
+        raise CsvReadError("columns", count=len(header), limit=limits.columns)
+
+
+def _check_row(cells, rows, limits):
+    if rows > limits.rows:
+        raise CsvReadError("rows", limit=limits.rows)
+    longest = max(map(len, cells), default=0)
+    if longest > limits.cell:
+        raise CsvReadError("cell", row=rows + 1, length=longest, limit=limits.cell)
+    if len(cells) > limits.columns:
+        raise CsvReadError(
+            "cells", row=rows + 1, count=len(cells), limit=limits.columns
+        )
