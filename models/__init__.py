@@ -14,6 +14,8 @@ from . import leads_chatter_policy
 from . import mail_activity
 from . import ir_attachment
 from . import mail_message
+from . import leads_import_convert
+from . import leads_import_write
 from . import leads_import_job
 from . import res_company
 from . import res_config_settings

@@ -1,15 +1,16 @@
 from odoo import api, models
 from odoo.fields import Domain
 
-# The files of the lead import (the wizard's upload and error report, the job's
-# copies) are not indexed for search: nobody looks them up by their content,
-# which is personal data, and for a large file the index is one more copy of it
-# in the database, and several in memory while it is built (a 14 MB file of
-# 200,000 rows took more than 100 MB).
+# The files of the lead import (the wizard's upload and a test run's error
+# report, the job's copy and error report) are not indexed for search: nobody
+# looks them up by their content, which is personal data, and for a large file
+# the index is one more copy of it in the database, and several in memory while
+# it is built (a 14 MiB file of 200,000 rows took more than 100 MiB).
 UNINDEXED_FILES = {
-    (model, field)
-    for model in ("leads.import.wizard", "leads.import.job")
-    for field in ("file", "error_file")
+    ("leads.import.wizard", "file"),
+    ("leads.import.wizard", "preview_error_file"),
+    ("leads.import.job", "file"),
+    ("leads.import.job", "error_file"),
 }
 
 

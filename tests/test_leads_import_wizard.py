@@ -13,7 +13,7 @@ from odoo.service.model import retrying
 from odoo.tests import Form, TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.leads_management.models import leads_import_job
+from odoo.addons.leads_management.models import leads_import_job, leads_import_run
 from odoo.addons.leads_management.tools import csv_reader, phone_key_helper
 from odoo.addons.leads_management.tools.phone_key import leads_phone_key
 from odoo.addons.leads_management.tools.phone_key_helper import PhoneKeyHelper
@@ -789,7 +789,7 @@ class TestLeadsImportWizard(LeadsCommon):
             f"Lead {i},{phone},\n" for i, phone in enumerate(phones)
         )
         calls, prefetched = [], []
-        key = leads_import_job.leads_phone_key
+        key = leads_import_run.leads_phone_key
         Job = self.registry["leads.import.job"]
         prefetch = Job._import_phone_prefetch
 
@@ -803,7 +803,7 @@ class TestLeadsImportWizard(LeadsCommon):
                 yield step
 
         with (
-            patch.object(leads_import_job, "leads_phone_key", counting_key),
+            patch.object(leads_import_run, "leads_phone_key", counting_key),
             patch.object(Job, "_import_phone_prefetch", counting_prefetch),
         ):
             wizard = self._import(content)
@@ -872,7 +872,7 @@ class TestLeadsImportWizard(LeadsCommon):
             f"Lead {i},{phone},\n" for i, phone in enumerate(phones)
         )
         calls, closed = [], []
-        key = leads_import_job.leads_phone_key
+        key = leads_import_run.leads_phone_key
         take, close = PhoneKeyHelper.take, PhoneKeyHelper.close
 
         def counting_key(number, *region):
@@ -887,7 +887,7 @@ class TestLeadsImportWizard(LeadsCommon):
             closed.append((helper.failed, helper._process.poll()))
 
         with (
-            patch.object(leads_import_job, "leads_phone_key", counting_key),
+            patch.object(leads_import_run, "leads_phone_key", counting_key),
             patch.object(PhoneKeyHelper, "take", waiting_take),
             patch.object(PhoneKeyHelper, "close", checked_close),
         ):
@@ -944,9 +944,19 @@ class TestLeadsImportWizard(LeadsCommon):
         """The upload, the job's copy and the error reports are stored, but
         their content (personal data) is not indexed for search; other text
         attachments still are."""
-        wizard = self._import(HEADER + "Indexed Ann,+1 415 555 2501,\nNo Contact,,\n")
-        self.assertEqual(self._counts(wizard), (1, 0, 0, 1))
+        wizard = self._wizard(HEADER + "Indexed Ann,+1 415 555 2501,\nNo Contact,,\n")
         Attachment = self.env["ir.attachment"].sudo()
+        wizard.action_preview()
+        preview_file = Attachment.search(
+            [
+                ("res_model", "=", "leads.import.wizard"),
+                ("res_id", "=", wizard.id),
+                ("res_field", "=", "preview_error_file"),
+            ]
+        )
+        self.assertEqual(preview_file.mapped("index_content"), [False])
+        wizard.action_import()
+        self.assertEqual(self._counts(wizard), (1, 0, 0, 1))
         files = Attachment.search(
             [
                 "|",
@@ -964,12 +974,11 @@ class TestLeadsImportWizard(LeadsCommon):
             [
                 ("leads.import.job", "error_file"),
                 ("leads.import.job", "file"),
-                ("leads.import.wizard", "error_file"),
                 ("leads.import.wizard", "file"),
             ],
         )
         self.assertIn(b"Indexed Ann", base64.b64decode(wizard.job_id.file))
-        self.assertEqual(files.mapped("index_content"), [False] * 4)
+        self.assertEqual(files.mapped("index_content"), [False] * 3)
         # Rewritten files are not indexed either.
         wizard.job_id.sudo().file = base64.b64encode(HEADER.encode() + b"Again Ann,,\n")
         job_file = files.filtered(lambda att: att.res_model == "leads.import.job")
@@ -1143,6 +1152,18 @@ class TestLeadsImportWizard(LeadsCommon):
         self.assertEqual(sent[0][0], self.importer.partner_id)
         self.assertIn("Import of leads.csv finished: 5 created", sent[0][1]["message"])
 
+    def test_background_job_never_writes_into_the_wizard(self):
+        patches = self._background_setup()
+        for p in patches:
+            p.start()
+            self.addCleanup(p.stop)
+        wizard = self._import(self._rows(4))
+        self.assertEqual(wizard.state, "background")
+        Wizard = self.registry["leads.import.wizard"]
+        with patch.object(Wizard, "write", side_effect=AssertionError("job wrote")):
+            self.env["leads.import.job"]._cron_process_import_jobs()
+        self.assertEqual((wizard.state, self._counts(wizard)), ("done", (4, 0, 0, 0)))
+
     def test_background_crash_resumes_without_duplicates(self):
         patches = self._background_setup()
         for p in patches:
@@ -1243,14 +1264,13 @@ class TestLeadsImportWizard(LeadsCommon):
         for p in patches:
             p.start()
             self.addCleanup(p.stop)
-        wizard = self._import(self._rows(5))
+        job = self._import(self._rows(5)).job_id
         self.importer.group_ids = [
             Command.unlink(self.env.ref("leads_management.group_lead_import").id)
         ]
         Job = self.registry["leads.import.job"]
         with patch.object(Job, "_import_rollback", lambda model: None):
             self.env["leads.import.job"]._cron_process_import_jobs()
-        job = wizard.job_id
         self.assertEqual(job.state, "failed")
         self.assertIn("Import Leads permission", job.error_message)
         self.assertFalse(self._leads())

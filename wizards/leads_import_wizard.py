@@ -11,6 +11,23 @@ from ..tools.csv_reader import ENCODINGS, iter_lines
 
 # Rows listed in the wizard's result (the error file and the job list them all).
 SHOWN_ROWS = 20
+RESULT_FIELDS = (
+    "created_count",
+    "updated_count",
+    "skipped_count",
+    "failed_count",
+    "skipped_rows",
+    "preview_errors",
+    "error_file",
+    "error_filename",
+)
+
+STEPS = [
+    ("upload", "Upload"),
+    ("map", "Map Columns"),
+    ("background", "Importing"),
+    ("done", "Done"),
+]
 
 DELIMITER_SELECTION = [
     (",", "Comma (,)"),
@@ -48,37 +65,63 @@ class LeadsImportWizard(models.TransientModel):
         DELIMITER_SELECTION, help="Leave empty to detect it from the file."
     )
     delimiter_ambiguous = fields.Boolean(readonly=True)
-    state = fields.Selection(
-        [
-            ("upload", "Upload"),
-            ("map", "Map Columns"),
-            ("background", "Importing"),
-            ("done", "Done"),
-        ],
-        default="upload",
-        required=True,
-    )
+    step = fields.Selection(STEPS, default="upload", required=True)
+    # The step, and "done" once a background job has finished.
+    state = fields.Selection(STEPS, compute="_compute_state")
     line_ids = fields.One2many(
         "leads.import.wizard.line", "wizard_id", string="Columns"
     )
     total_rows = fields.Integer(string="Rows", readonly=True)
     is_preview = fields.Boolean(readonly=True)
-    preview_errors = fields.Text(string="First Errors", readonly=True)
+    # A test run's result: its job is never stored.
+    preview_result = fields.Json(readonly=True)
+    preview_error_file = fields.Binary(readonly=True)
     job_id = fields.Many2one("leads.import.job", readonly=True)
     job_state = fields.Selection(related="job_id.state", string="Import Status")
     job_progress = fields.Float(related="job_id.progress", string="Progress")
-    created_count = fields.Integer(readonly=True)
-    updated_count = fields.Integer(readonly=True)
-    skipped_count = fields.Integer(readonly=True)
-    failed_count = fields.Integer(readonly=True)
-    skipped_rows = fields.Text(string="Skipped Rows", readonly=True)
-    error_file = fields.Binary(string="Error Report", readonly=True)
-    error_filename = fields.Char(readonly=True)
+    # The result, read from the job (or from the test run).
+    created_count = fields.Integer(compute="_compute_result")
+    updated_count = fields.Integer(compute="_compute_result")
+    skipped_count = fields.Integer(compute="_compute_result")
+    failed_count = fields.Integer(compute="_compute_result")
+    skipped_rows = fields.Text(string="Skipped Rows", compute="_compute_result")
+    preview_errors = fields.Text(string="First Errors", compute="_compute_result")
+    error_file = fields.Binary(string="Error Report", compute="_compute_result")
+    error_filename = fields.Char(compute="_compute_result")
+
+    @api.depends("step", "job_id.state")
+    def _compute_state(self):
+        for wizard in self:
+            finished = wizard.job_id.state in ("done", "failed")
+            wizard.state = (
+                "done" if wizard.step == "background" and finished else wizard.step
+            )
+
+    @api.depends(
+        "is_preview",
+        "preview_result",
+        "preview_error_file",
+        "job_id.created_count",
+        "job_id.updated_count",
+        "job_id.skipped_count",
+        "job_id.failed_count",
+        "job_id.skipped_rows",
+        "job_id.error_file",
+    )
+    def _compute_result(self):
+        for wizard in self:
+            if wizard.is_preview or not wizard.job_id:
+                result = dict(wizard.preview_result or {})
+                result["error_file"] = wizard.preview_error_file
+            else:
+                result = wizard._result_vals(wizard.job_id.sudo())
+            for fname in RESULT_FIELDS:
+                wizard[fname] = result.get(fname, False)
 
     @api.onchange("file")
     def _onchange_file(self):
         self.line_ids = [fields.Command.clear()]
-        self.state = "upload"
+        self.step = "upload"
         self.delimiter_ambiguous = False
 
     # ------------------------------------------------------------------
@@ -111,7 +154,7 @@ class LeadsImportWizard(models.TransientModel):
                 "delimiter": read.delimiter,
                 "delimiter_ambiguous": read.ambiguous,
                 "total_rows": read.rows,
-                "state": "map",
+                "step": "map",
                 "line_ids": [fields.Command.clear()]
                 + [
                     fields.Command.create(
@@ -181,12 +224,14 @@ class LeadsImportWizard(models.TransientModel):
         read = self._read_file()
         job = self.env["leads.import.job"].sudo().new(self._job_vals(read))
         job._import_run(dry_run=True, read=read)
+        result = self._result_vals(job)
         self.write(
             {
                 "is_preview": True,
                 "total_rows": read.rows,
-                "state": "map" if self.line_ids else self.state,
-                **self._result_vals(job),
+                "step": "map" if self.line_ids else self.step,
+                "preview_error_file": result.pop("error_file"),
+                "preview_result": result,
             }
         )
         return self._reopen()
@@ -197,32 +242,31 @@ class LeadsImportWizard(models.TransientModel):
         read = self._read_file()
         Job = self.env["leads.import.job"]
         job = Job.sudo().create(dict(self._job_vals(read), total_rows=read.rows))
-        self.write({"job_id": job.id, "is_preview": False, "total_rows": read.rows})
+        self.write(
+            {
+                "job_id": job.id,
+                "is_preview": False,
+                "preview_result": False,
+                "preview_error_file": False,
+                "total_rows": read.rows,
+                "step": "background",
+            }
+        )
         if read.rows > Job._import_background_threshold():
-            self.state = "background"
             self.env.ref("leads_management.ir_cron_leads_import").sudo()._trigger()
         else:
             job._import_run(read=read)
-            self._import_fill_results()
         return self._reopen()
 
     def action_refresh(self):
-        self._import_fill_results()
         return self._reopen()
 
     def action_back(self):
-        self.state = "map" if self.line_ids else "upload"
+        self.step = "map" if self.line_ids else "upload"
         return self._reopen()
 
-    def _import_fill_results(self):
-        for wizard in self.filtered("job_id"):
-            job = wizard.job_id.sudo()
-            vals = wizard._result_vals(job)
-            if job.state in ("done", "failed"):
-                vals["state"] = "done"
-            wizard.write(vals)
-
     def _result_vals(self, job):
+        """The result fields of the wizard, from ``job`` (stored or a test run)."""
         vals = {
             "created_count": job.created_count,
             "updated_count": job.updated_count,
@@ -230,23 +274,25 @@ class LeadsImportWizard(models.TransientModel):
             "failed_count": job.failed_count,
             "error_file": job.error_file,
             "error_filename": job.error_filename,
+            "skipped_rows": self._first_skipped(job) or False,
+            "preview_errors": False,
         }
-        skipped = (job.skipped_rows or "").split("\n", SHOWN_ROWS)
-        if len(skipped) > SHOWN_ROWS:
-            skipped[SHOWN_ROWS] = self.env._(
-                "... and %(count)s more: Import History lists them all.",
-                count=job.skipped_count - SHOWN_ROWS,
-            )
-        vals["skipped_rows"] = "\n".join(skipped) or False
         if job.error_lines:
             reader = csv.reader(io.StringIO(job.error_lines, newline=""))
             vals["preview_errors"] = "\n".join(
                 self.env._("Row %(row)s: %(reason)s", row=row[0], reason=row[1])
                 for row in islice(reader, SHOWN_ROWS)
             )
-        else:
-            vals["preview_errors"] = False
         return vals
+
+    def _first_skipped(self, job):
+        skipped = (job.skipped_rows or "").split("\n", SHOWN_ROWS)
+        if len(skipped) > SHOWN_ROWS:
+            skipped[SHOWN_ROWS] = self.env._(
+                "... and %(count)s more: Import History lists them all.",
+                count=job.skipped_count - SHOWN_ROWS,
+            )
+        return "\n".join(skipped)
 
     def _reopen(self):
         return {
