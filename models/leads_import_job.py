@@ -171,43 +171,42 @@ class LeadsImportJob(models.Model):
         """The user's words for a :class:`CsvReadError`."""
         if exc.code == "decode":
             return self._import_decode_error(exc.__cause__)
-        _ = self.env._
         messages = {
-            "no_file": lambda: _("Choose a CSV file to import."),
-            "too_large": lambda: _(
+            "no_file": lambda: self.env._("Choose a CSV file to import."),
+            "too_large": lambda: self.env._(
                 "The file is %(size)s MiB; the limit is %(limit)s MiB. Split it "
                 "into smaller files.",
                 **exc.params,
             ),
-            "nul_header": lambda: _(
+            "nul_header": lambda: self.env._(
                 "Column %(index)s of the header line (%(column)s) contains a NUL "
                 "character: the file is damaged or is not a text CSV file (check "
                 "the encoding).",
                 **exc.params,
             ),
-            "columns": lambda: _(
+            "columns": lambda: self.env._(
                 "The file has %(count)s columns; the limit is %(limit)s.", **exc.params
             ),
-            "rows": lambda: _(
+            "rows": lambda: self.env._(
                 "The file has more than %(limit)s rows. Split it into smaller files.",
                 **exc.params,
             ),
-            "cell": lambda: _(
+            "cell": lambda: self.env._(
                 "Row %(row)s has a cell of %(length)s characters; the limit is "
                 "%(limit)s.",
                 **exc.params,
             ),
-            "cells": lambda: _(
+            "cells": lambda: self.env._(
                 "Row %(row)s has %(count)s cells; the limit is %(limit)s columns.",
                 **exc.params,
             ),
-            "unreadable": lambda: _(
+            "unreadable": lambda: self.env._(
                 "The file cannot be read near line %(line)s (%(error)s): a cell may "
                 "be too long (at most %(limit)s characters).",
                 **exc.params,
             ),
-            "empty": lambda: _("The file is empty."),
-            "unterminated": lambda: _(
+            "empty": lambda: self.env._("The file is empty."),
+            "unterminated": lambda: self.env._(
                 "Line %(line)s opens a quoted cell that is never closed: it takes "
                 "lines %(line)s to %(last)s (%(count)s lines) as one row. Close the "
                 'quote (") or remove it and import the file again; nothing was '
