@@ -15,7 +15,7 @@ its kinds (``_dispatch``) and add to the history entry (``_event_body``).
 
 import json
 
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 
 from odoo.exceptions import MissingError
 from odoo.http import request
@@ -100,6 +100,8 @@ class InboundAdapter:
             raw_body = self.httprequest.get_data(cache=True)
         except RequestEntityTooLarge as exc:
             raise Refused(413, "too_large", "The body is larger than 256 KiB.") from exc
+        except ClientDisconnected as exc:
+            raise broken_body(exc) from exc
         if len(raw_body) > MAX_BODY:
             raise Refused(413, "too_large", "The body is larger than 256 KiB.")
         return raw_body
@@ -163,6 +165,31 @@ class InboundAdapter:
             warning="Leads webhook: refused a request with a missing or wrong "
             "signature.",
         )
+
+
+def broken_body(exc):
+    """The refusal of a body that cannot be read to its end.
+
+    Werkzeug reports both cases as ``ClientDisconnected``: a malformed chunked
+    encoding (a chunk size that is not hexadecimal, a chunk extension, a
+    missing line end) is the ``OSError`` its dechunker raised, while a body
+    shorter than its ``Content-Length`` is the stream running dry. Neither is
+    a fault of the server: a warning, no traceback.
+    """
+    if isinstance(exc.__context__, OSError):
+        return Refused(
+            400,
+            "invalid_body",
+            "The chunked transfer encoding of the body is malformed.",
+            warning="Leads webhook: refused a request whose chunked body is malformed.",
+        )
+    return Refused(
+        400,
+        "incomplete_body",
+        "The body ended before the length it announced.",
+        warning="Leads webhook: refused a request whose body ended before its "
+        "Content-Length (the client stopped sending).",
+    )
 
 
 def _error(code, message):
