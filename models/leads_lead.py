@@ -10,7 +10,8 @@ from odoo.orm.domains import DomainAnd, DomainCondition
 from odoo.addons.utm.models.utm_mixin import UtmMixin
 
 from ..tools.contact import ContactError, email_key, normalize_email
-from .leads_text import neutralize_cell, neutralize_formula
+from ..tools.text import neutralize_formula
+from .leads_text import neutralize_cell
 
 GROUP_CONTACT = "leads_management.group_lead_view_contact"
 # Searching through these reads the history (messages, files, followers).

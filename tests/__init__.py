@@ -8,6 +8,7 @@ from . import test_leads_conversion
 from . import test_leads_convert_wizard
 from . import test_controller_webhook
 from . import test_inbound_adapters
+from . import test_webhook_payload
 from . import test_twilio
 from . import test_twilio_tools
 from . import test_webhook_races
