@@ -5,12 +5,11 @@ import psycopg2.errors
 from odoo import http
 from odoo.http import request
 
-from odoo.addons.leads_management.models.leads_inbound_event import (
+from odoo.addons.leads_management.exceptions import (
     RETRYABLE_ERRORS,
     IdempotencyConflict,
     InvalidPayload,
     SettledConflict,
-    restart_transaction,
 )
 
 from .adapters import ADAPTERS, Refused
@@ -57,10 +56,18 @@ def serve(key, **route_values):
                     IMMEDIATE_ATTEMPTS,
                 )
                 # The body is cached: it is read again as it came.
-                restart_transaction(request.env)
+                _restart_transaction(request.env)
         environ[RETRIED_AT_ONCE] = True
     # The last one leaves a conflict to Odoo's retries, with their back-off.
     return _serve_once(key, route_values)
+
+
+def _restart_transaction(env):
+    """Roll back and forget the transaction, as Odoo's ``retrying`` does
+    between two tries."""
+    env.cr.rollback()
+    env.transaction.reset()
+    env.registry.reset_changes()
 
 
 def _serve_once(key, route_values):

@@ -2,6 +2,7 @@ from . import leads_action_status
 from . import leads_channel
 from . import leads_field
 from . import leads_inbound_event
+from . import leads_inbound_event_process
 from . import leads_inbound_event_twilio
 from . import leads_inbound_key
 from . import leads_lifecycle_stage

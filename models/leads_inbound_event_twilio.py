@@ -3,10 +3,19 @@ from markupsafe import Markup
 from odoo import api, fields, models
 
 from ..tools import twilio as twilio_tools
-from .leads_inbound_event import EVENT_TYPES, MAX_ID, InvalidPayload, _check_str
+from ..tools.webhook_payload import (
+    EVENT_TYPES,
+    MAX_ID,
+    EventType,
+    InvalidPayload,
+    check_str,
+)
 
 # Internal event types of the Twilio adapter, beside the webhook schema's.
-TWILIO_EVENT_TYPES = {**EVENT_TYPES, "call.outcome": ("call_outcome", "call")}
+TWILIO_EVENT_TYPES = {
+    **EVENT_TYPES,
+    "call.outcome": EventType("call_outcome", "call", phone_only=True),
+}
 OUTCOMES = ("answered", "missed", "voicemail")
 OUTCOME_RESULTS = {
     "answered": "call_answered",
@@ -24,7 +33,7 @@ MAX_URL = 2048
 def _check_url(value, field):
     """An https link (what Twilio sends for media and recordings); never a
     ``javascript:`` or other scheme in the history."""
-    value = _check_str(value, field, MAX_URL)
+    value = check_str(value, field, MAX_URL)
     if value is not None and not value.lower().startswith("https://"):
         raise InvalidPayload(field, "must be an https URL")
     return value
@@ -80,7 +89,7 @@ class LeadsInboundEvent(models.Model):
                 for index, url in enumerate(media)
             ],
             "opt": None,
-            "call_id": _check_str(values.get("call_id"), "twilio.call_id", MAX_ID),
+            "call_id": check_str(values.get("call_id"), "twilio.call_id", MAX_ID),
             "outcome": values.get("outcome"),
             "recording_url": _check_url(
                 values.get("recording_url"), "twilio.recording_url"
@@ -102,23 +111,25 @@ class LeadsInboundEvent(models.Model):
     # Processing
     # ------------------------------------------------------------------
 
-    def _dispatch(self, company, data):
+    def _dispatch(self, data):
         if data["provider"] != "twilio":
-            return super()._dispatch(company, data)
+            return super()._dispatch(data)
         if data["type"] == "call.outcome":
-            return self._process_call_outcome(company, data)
+            return self._process_call_outcome(data)
         if data["twilio"]["opt"]:
-            return self._process_sms_opt(company, data)
-        result, lead, partner = super()._dispatch(company, data)
+            return self._process_sms_opt(data)
+        result, lead, partner = super()._dispatch(data)
         if data["type"] == "sms.inbound":
-            self._set_automatic_status(lead, company.leads_status_on_sms_received)
+            self._set_automatic_status(
+                lead, self.company_id.leads_status_on_sms_received
+            )
         return result, lead, partner
 
-    def _process_sms_opt(self, company, data):
+    def _process_sms_opt(self, data):
         """STOP and START: the number goes on or off Odoo's phone blacklist
         (SMS and mass SMS skip it), logged on the caller's lead or client.
         Never a new lead: an opt-out is not an inquiry."""
-        phone, raw_phone, _email = self._contact_keys(company, data["contact"])
+        phone, raw_phone, _email = self._contact_keys(data)
         number = phone or raw_phone
         # sudo: the blacklist is the administrators'; a verified opt-out from
         # the business's own number is what carriers require it to honour.
@@ -133,26 +144,25 @@ class LeadsInboundEvent(models.Model):
                 [number], message=self.env._("Opted in by SMS (%s).", data["message"])
             )
             result = "sms_opted_in"
-        lead, partner = self._touch_and_find_contact(
-            company, data, phone, raw_phone, False
-        )
+        lead, partner = self._touch_and_find_contact(data, phone, raw_phone, False)
         record = lead or partner
         if record:
             self._log_on_record(record, data)
         return result, lead, partner
 
-    def _process_call_outcome(self, company, data):
+    def _process_call_outcome(self, data):
         """How a call ended: in the history of the call's lead or client, the
         business's automatic status for it, and the missed-call SMS."""
+        company = self.company_id
         twilio = data["twilio"]
-        lead, partner = self._find_call_records(company, data)
+        lead, partner = self._find_call_records(data)
         record = lead or partner
         if record:
             self._log_on_record(record, data)
         outcome = twilio["outcome"]
         self._set_automatic_status(lead, company[OUTCOME_STATUS_FIELDS[outcome]])
         if outcome == "missed" and company.leads_missed_call_sms:
-            self._queue_missed_call_sms(company, data, record)
+            self._queue_missed_call_sms(data, record)
         return OUTCOME_RESULTS[outcome], lead, partner
 
     def _set_automatic_status(self, lead, status):
@@ -161,9 +171,10 @@ class LeadsInboundEvent(models.Model):
         if lead and status:
             lead.write({"action_status_id": status.id})
 
-    def _find_call_records(self, company, data):
+    def _find_call_records(self, data):
         """``(lead, client)`` the call itself was logged on; the open lead or
         client of its number when the call is not known."""
+        company = self.company_id
         Lead = self.env["leads.lead"].with_company(company)
         Partner = self.env["res.partner"].with_company(company)
         call = self.search_fetch(
@@ -179,17 +190,18 @@ class LeadsInboundEvent(models.Model):
             return call.lead_id.with_company(company), call.partner_id
         if not (company.leads_management_enabled or company.leads_auto_create_client):
             return Lead, Partner
-        phone, raw_phone, _email = self._contact_keys(company, data["contact"])
-        return self._touch_and_find_contact(company, data, phone, raw_phone, False)
+        phone, raw_phone, _email = self._contact_keys(data)
+        return self._touch_and_find_contact(data, phone, raw_phone, False)
 
-    def _queue_missed_call_sms(self, company, data, record):
+    def _queue_missed_call_sms(self, data, record):
         """One SMS back to a missed caller, from the business number.
 
         Queued in this transaction (once: the outcome event is stored once
         per call) and sent by Odoo's SMS queue after commit, through the
         business's SMS provider.
         """
-        phone, raw_phone, _email = self._contact_keys(company, data["contact"])
+        company = self.company_id
+        phone, raw_phone, _email = self._contact_keys(data)
         number = phone or raw_phone
         body = company.leads_missed_call_sms_body
         # sudo: the blacklist is the administrators'; an opted-out caller

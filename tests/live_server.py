@@ -150,7 +150,7 @@ class LiveServer:
                 "--log-level=info",
                 # The after-commit side effects, counted by the race tests.
                 "--log-handler=odoo.addons.leads_management.models."
-                "leads_inbound_event:DEBUG",
+                "leads_inbound_event_process:DEBUG",
                 f"--logfile={self.logfile}",
                 "--limit-time-real=120",
             ],

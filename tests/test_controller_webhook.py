@@ -18,7 +18,8 @@ from .common import LeadsCommon
 
 SECRET = "whsec-test-0123456789abcdef"
 CONTROLLER_LOGGER = "odoo.addons.leads_management.controllers.main"
-EVENT_LOGGER = "odoo.addons.leads_management.models.leads_inbound_event"
+# The event model's files (the store and the processing) log under it.
+EVENT_LOGGER = "odoo.addons.leads_management.models"
 _SEQ = itertools.count(1)
 
 

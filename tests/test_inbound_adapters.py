@@ -7,9 +7,7 @@ from odoo.addons.leads_management.controllers.adapters import (
     ADAPTERS,
     InboundAdapter,
 )
-from odoo.addons.leads_management.models.leads_inbound_event import (
-    IdempotencyConflict,
-)
+from odoo.addons.leads_management.exceptions import IdempotencyConflict
 
 from .test_controller_webhook import EVENT_LOGGER, WebhookCommon
 

@@ -10,7 +10,8 @@ from odoo.tools import mute_logger
 from .common import LeadsCommon
 from .test_controller_webhook import WebhookCommon
 
-EVENT_LOGGER = "odoo.addons.leads_management.models.leads_inbound_event"
+# The event model's files (the store and the processing) log under it.
+EVENT_LOGGER = "odoo.addons.leads_management.models"
 CONTROLLER_LOGGER = "odoo.addons.leads_management.controllers.main"
 
 
