@@ -11,6 +11,7 @@ from odoo.addons.leads_management.tools.csv_reader import (
     detect_delimiter,
     header_cell,
     normalize_label,
+    open_quote_line,
     read_csv,
 )
 
@@ -117,6 +118,35 @@ class TestReadCsv(unittest.TestCase):
             self.refusal(data, delimiter=","),
             ("unterminated", {"line": 2, "last": 3, "count": 2}),
         )
+
+    def test_unterminated_quote_named_before_the_cell_limits(self):
+        # The open cell is longer than the cell limit (16,000 lines) and than
+        # csv's own field limit (30,000 lines): the quote is what is wrong.
+        for lines in (16_000, 30_000):
+            with self.subTest(lines=lines):
+                data = b'Name,Phone\nZoe,+1\nAl,"+2\n' + b"Bob,+3\n" * lines
+                self.assertEqual(
+                    self.refusal(data, delimiter=","),
+                    (
+                        "unterminated",
+                        {"line": 3, "last": lines + 3, "count": lines + 1},
+                    ),
+                )
+
+    def test_open_quote_follows_the_csv_reader(self):
+        cases = {
+            'a,b\n"x""y",2\n': None,  # a doubled quote
+            'a,b\n"x""y\n2\n': 2,
+            'a,b\nab"c,2\n': None,  # a quote inside an unquoted cell
+            'a,b\n"abc"def,2\n"open\n': 3,
+            'a;b\n"x;y";"z\n': 2,
+            'a,b\n""\n': None,
+            'a,b\n"""\n': 2,
+        }
+        for text, line in cases.items():
+            with self.subTest(text=text):
+                delimiter = ";" if ";" in text else ","
+                self.assertEqual(open_quote_line(text, delimiter), line)
 
     def test_quoted_cell_closed_on_the_last_lines_is_read(self):
         read = read_csv(b'Name,Notes\nZoe,"one\ntwo"\n', delimiter=",")

@@ -248,6 +248,14 @@ class TestLeadsImportWizard(LeadsCommon):
         self.assertFalse(self._leads())
         self.assertFalse(self.env["leads.import.job"].search([]))
 
+    def test_unterminated_quote_in_a_large_file_is_named(self):
+        content = HEADER + 'Al,"+1 415 555 0102,\n' + "Bob,+1 415 555 0103,\n" * 8000
+        with self.assertRaisesRegex(
+            UserError, "Line 2 opens a quoted cell that is never closed"
+        ):
+            self._import(content)
+        self.assertFalse(self._leads())
+
     def test_quoted_cell_closed_on_the_last_line_is_imported(self):
         wizard = self._import('Name,Phone,Notes\nZoe,+1 415 555 0101,"one\ntwo"\n')
         self.assertEqual(self._counts(wizard), (1, 0, 0, 0))

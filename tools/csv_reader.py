@@ -226,32 +226,47 @@ def header_cell(cell):
     return cell.replace("\ufeff", "").strip()
 
 
-_BREAK = re.compile(r"\r\n|\r|\n")
-_LAST_BREAK = re.compile(r"(?:\r\n|\r|\n)\Z")
+_START, _FIELD, _QUOTED, _QUOTE = range(4)  # states of csv.reader
 
 
-def unterminated_quote(text, first_line, last_line, cells, delimiter):
+def open_quote_line(text, delimiter):
     """Line where a quoted cell that is never closed opens, or None.
 
-    ``cells`` is the file's last record, read from ``first_line`` to
-    ``last_line``. csv.reader reads such a quote to the end of the file, into
-    one cell: the last record is read again in strict mode, which refuses it.
+    csv.reader (not strict) reads such a quote to the end of the file, into one
+    cell. This follows its states over the characters that matter (quotes,
+    delimiters, line breaks): a cell that opens with a quote ends at a quote
+    that is not doubled.
     """
-    if last_line <= first_line or not cells:
-        return None
-    lines = iter_lines(text)
-    for _skip in range(first_line - 1):
-        next(lines, None)
-    try:
-        for _row in csv.reader(lines, delimiter=delimiter, strict=True):
-            pass
-    except csv.Error as exc:
-        if "unexpected end of data" not in str(exc):
-            return None
-    else:
-        return None
-    # The open cell is the last one: it holds every line after its opening.
-    return last_line - len(_BREAK.findall(_LAST_BREAK.sub("", cells[-1])))
+    tokens = re.compile('"|\r\n|\r|\n|' + re.escape(delimiter))
+    state, line, opening, end = _START, 1, None, 0
+    for match in tokens.finditer(text):
+        token, start = match.group(), match.start()
+        if start > end and state in (_START, _QUOTE):
+            state = _FIELD  # ordinary characters first
+        end = match.end()
+        if state == _QUOTED:
+            if token == '"':
+                state = _QUOTE
+            elif token != delimiter:
+                line += 1
+        elif token == '"':
+            if state == _START:
+                state, opening = _QUOTED, line
+            elif state == _QUOTE:
+                state = _QUOTED  # a doubled quote
+        else:
+            if token != delimiter:
+                line += 1
+            state = _START
+    return opening if state == _QUOTED else None
+
+
+def _line_count(text):
+    """Physical lines of ``text`` (a last line without a line break counts)."""
+    return len(_BREAK.findall(text)) + (not text.endswith(("\n", "\r")))
+
+
+_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def normalize_label(value):
@@ -332,32 +347,41 @@ def read_csv(data, encoding=None, delimiter=None, limits=None):
         delimiter, ambiguous = detect_delimiter(text)
     reader = csv.reader(iter_lines(text), delimiter=delimiter)
     try:
-        header, rows, last = _scan(reader, limits)
+        header, rows, last_record = _scan(reader, limits)
     except csv.Error as exc:
         # Raised for a cell longer than csv.field_size_limit() (128 KiB).
+        _check_quotes(text, delimiter)
         raise CsvReadError(
             "unreadable", line=reader.line_num, error=str(exc), limit=limits.cell
         ) from exc
+    except CsvReadError as exc:
+        if exc.code == "cell":
+            _check_quotes(text, delimiter)
+        raise
     if header is None:
         raise CsvReadError("empty")
-    first_line, last_line, cells = last
-    opening = unterminated_quote(text, first_line, last_line, cells, delimiter)
-    if opening:
-        raise CsvReadError(
-            "unterminated",
-            line=opening,
-            last=last_line,
-            count=last_line - opening + 1,
-        )
+    if last_record[1] > last_record[0]:
+        # The last record spans several lines: it may be an open quote's.
+        _check_quotes(text, delimiter)
     return CsvFile(text, encoding, delimiter, ambiguous, header, rows)
 
 
+def _check_quotes(text, delimiter):
+    """Refuse a quoted cell that is never closed, which took the rest of the
+    file (the lines from its opening to the end) into one row."""
+    opening = open_quote_line(text, delimiter)
+    if opening:
+        last = _line_count(text)
+        raise CsvReadError(
+            "unterminated", line=opening, last=last, count=last - opening + 1
+        )
+
+
 def _scan(reader, limits):
-    """``(header, data rows, (first line, last line, cells) of the last record)``."""
+    """``(header, data rows, (first line, last line) of the last record)``."""
     header = None
     rows = 0
     first_line = last_line = 0  # physical lines of the record read
-    cells = []
     for cells in reader:
         first_line, last_line = last_line + 1, reader.line_num
         if header is not None:
@@ -366,7 +390,7 @@ def _scan(reader, limits):
         elif any(cell.strip() for cell in cells):
             header = [header_cell(cell) for cell in cells]
             check_header(header, limits)
-    return header, rows, (first_line, last_line, cells)
+    return header, rows, (first_line, last_line)
 
 
 def check_header(header, limits):
