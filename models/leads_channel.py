@@ -1,9 +1,11 @@
-import re
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-CHANNEL_CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+from odoo.addons.leads_management.tools.channel_code import (
+    CHANNEL_CODE,
+    code_from_name,
+    unique_code,
+)
 
 
 class LeadsChannel(models.Model):
@@ -13,9 +15,13 @@ class LeadsChannel(models.Model):
 
     name = fields.Char(required=True, translate=True)
     code = fields.Char(
+        compute="_compute_code",
+        store=True,
+        readonly=False,
+        precompute=True,
         required=True,
         help="Stable technical key used by integrations (lower case letters, digits "
-        "and underscores).",
+        "and underscores). Left empty, it is derived from the name.",
     )
     sequence = fields.Integer(default=10)
     is_builtin = fields.Boolean(
@@ -30,6 +36,20 @@ class LeadsChannel(models.Model):
     _code_uniq = models.Constraint(
         "UNIQUE(code)", "Another channel already uses this code."
     )
+
+    @api.depends("name")
+    def _compute_code(self):
+        # A new channel's code follows its name; a saved channel keeps the key
+        # integrations already send, even when renamed.
+        deriving = self.filtered(lambda c: c.name and not (c.code and c._origin.id))
+        if not deriving:
+            return
+        taken = set(
+            self.sudo().with_context(active_test=False).search([]).mapped("code")
+        )
+        for channel in deriving:
+            channel.code = unique_code(code_from_name(channel.name), taken)
+            taken.add(channel.code)
 
     @api.constrains("code")
     def _check_code(self):

@@ -1,5 +1,6 @@
 from . import test_leads_install
 from . import test_leads_config
+from . import test_channel_code
 from . import test_leads_lead
 from . import test_leads_security
 from . import test_leads_settings

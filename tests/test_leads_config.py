@@ -166,6 +166,30 @@ class TestChannel(LeadsCommon):
             with self.cr.savepoint():
                 Channel.create({"name": "Another call", "code": "call"})
 
+    def test_new_channel_code_is_derived_from_its_name(self):
+        Channel = self.env["leads.channel"].with_user(self.manager)
+        instagram = Channel.create({"name": "Instagram DM"})
+        self.assertEqual(instagram.code, "instagram_dm")
+        self.assertEqual(
+            Channel.create({"name": "Instagram DM"}).code, "instagram_dm_2"
+        )
+        self.assertEqual(Channel.create({"name": "Call"}).code, "call_2")
+
+    def test_renaming_a_channel_keeps_its_code(self):
+        channel = (
+            self.env["leads.channel"]
+            .with_user(self.manager)
+            .create({"name": "Instagram DM"})
+        )
+        channel.name = "Instagram Direct"
+        self.assertEqual(channel.code, "instagram_dm")
+
+    def test_channel_form_fills_the_code_from_the_name(self):
+        form = Form(self.env["leads.channel"].with_user(self.manager))
+        form.name = "Café Walk-in"
+        self.assertEqual(form.code, "cafe_walk_in")
+        self.assertEqual(form.save().code, "cafe_walk_in")
+
     def test_channel_in_use_cannot_be_deleted(self):
         channel = self.env["leads.channel"].create({"name": "Flyer", "code": "flyer"})
         self.create_lead(channel_id=channel.id)
