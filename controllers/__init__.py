@@ -2,3 +2,4 @@ from . import adapters
 from . import main
 from . import twilio
 from . import mail_thread
+from . import export
