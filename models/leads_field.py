@@ -107,6 +107,13 @@ class LeadsField(models.Model):
         index=True,
     )
 
+    lead_value_count = fields.Integer(
+        string="Leads with a Value",
+        compute="_compute_lead_value_count",
+        help="Leads of every business holding a value in this field: deleting the "
+        "field erases these values.",
+    )
+
     _field_name_unique = models.Constraint(
         "UNIQUE(field_name)",
         "A custom lead field with this technical name exists already.",
@@ -122,6 +129,16 @@ class LeadsField(models.Model):
             if record.field_id or not record.name:
                 continue
             record.field_name = record._suggest_field_name(record.name)
+
+    def _compute_lead_value_count(self):
+        # sudo: the values of every business are lost, seen or not.
+        Lead = self.env["leads.lead"].sudo().with_context(active_test=False)
+        for record in self:
+            record.lead_value_count = (
+                Lead.search_count([(record.field_name, "!=", False)])
+                if record.field_id and record.field_name in Lead._fields
+                else 0
+            )
 
     def _suggest_field_name(self, label, taken=()):
         """x_ + the label in snake case, made unique among the lead fields."""
@@ -316,6 +333,13 @@ class LeadsField(models.Model):
         self._cleanup_references(names)
         technical_fields.unlink()
         return res
+
+    def action_delete_field(self):
+        """The form's Delete, whose confirmation says what is lost."""
+        self.unlink()
+        return self.env["ir.actions.act_window"]._for_xml_id(
+            "leads_management.leads_field_action"
+        )
 
     # ------------------------------------------------------------------
     # The technical field on leads.lead

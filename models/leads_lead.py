@@ -10,6 +10,7 @@ from odoo.orm.domains import DomainAnd, DomainCondition
 from odoo.addons.utm.models.utm_mixin import UtmMixin
 
 from ..tools.contact import ContactError, email_key, normalize_email
+from ..tools.phone_key import leads_phone_display
 from ..tools.text import neutralize_formula
 from .leads_text import neutralize_cell
 
@@ -39,6 +40,18 @@ CONVERSION_TRIGGERS = [
     ("membership", "Membership purchased"),
     ("transaction", "Transaction completed"),
 ]
+
+
+# Fields the module keeps for matching, opt-out and display, not for staff.
+INTERNAL_FIELDS = (
+    "action_status_color",
+    "action_status_text_color",
+    "channel_code",
+    "email_normalized",
+    "message_bounce",
+    "phone_mobile_search",
+    "phone_sanitized",
+)
 
 
 class LeadsLead(models.Model):
@@ -181,6 +194,12 @@ class LeadsLead(models.Model):
         groups=GROUP_CONTACT,
     )
     can_call = fields.Boolean(compute="_compute_can_call")
+    phone_display = fields.Char(
+        string="Phone number",
+        compute="_compute_phone_display",
+        groups=GROUP_CONTACT,
+        help="The phone in one format on every card, however it was typed.",
+    )
 
     # Matching a phone without an E.164 form ("12345") compares it as typed,
     # within a business (webhooks, duplicate warning).
@@ -234,6 +253,18 @@ class LeadsLead(models.Model):
             # sudo: View at All Businesses reads leads of businesses the
             # user does not work at, whose settings are no secret.
             lead.can_call = allowed and lead.company_id.sudo().leads_calling_enabled
+
+    @api.depends("phone", "phone_sanitized", "company_id")
+    def _compute_phone_display(self):
+        for lead in self:
+            country = lead.company_id.sudo().country_id
+            lead.phone_display = (
+                leads_phone_display(
+                    lead.phone_sanitized, country.code, country.phone_code
+                )
+                if lead.phone_sanitized
+                else lead.phone
+            )
 
     # ------------------------------------------------------------------
     # Access: the Leads groups beyond what ACLs and record rules express
@@ -291,6 +322,11 @@ class LeadsLead(models.Model):
     @api.model
     def fields_get(self, allfields=None, attributes=None):
         res = super().fields_get(allfields, attributes)
+        for name in INTERNAL_FIELDS:
+            # Matching keys and card colours: nothing staff would group by,
+            # so the web client's Custom Group does not offer them.
+            if "groupable" in res.get(name, ()):
+                res[name]["groupable"] = False
         active = res.get("active")
         if (
             active

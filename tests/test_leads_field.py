@@ -324,6 +324,24 @@ class TestLeadsField(LeadsFieldCommon):
         # The dashboard still loads its data.
         self.env["leads.lead"].web_search_read([], {"name": {}, "x_pet_name_extra": {}})
 
+    def test_delete_warns_how_many_leads_lose_a_value(self):
+        pet = self.create_field("Pet Name")
+        self.create_lead(x_pet_name="Rex")
+        self.create_lead(x_pet_name="Bella", company=self.company_b)
+        self.create_lead(name="No pet")
+        self.assertEqual(pet.with_user(self.fields_deleter).lead_value_count, 2)
+        arch = etree.fromstring(
+            self.env["leads.field"]
+            .with_user(self.fields_deleter)
+            .get_views([(False, "form"), (False, "list")])["views"]["form"]["arch"]
+        )
+        [button] = arch.xpath("//button[@name='action_delete_field']")
+        self.assertIn("erases its value on every lead", button.get("confirm"))
+        self.assertEqual(arch.get("delete"), "0")
+        action = pet.with_user(self.fields_deleter).action_delete_field()
+        self.assertEqual(action["res_model"], "leads.field")
+        self.assertFalse(pet.exists())
+
     def test_delete_last_field_leaves_valid_views(self):
         self.create_field("Pet Name").unlink()
         self.assertFalse(

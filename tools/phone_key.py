@@ -24,3 +24,18 @@ def leads_phone_key(number, country_code, country_phone_code):
         )
     except UserError:
         return False
+
+
+def leads_phone_display(e164, country_code, country_phone_code):
+    """How a lead's number is shown on its card, whatever way it was typed:
+    the national form for a number of the business's own country (as staff
+    dial it), else the international form; ``e164`` when it cannot be parsed."""
+    if not e164:
+        return False
+    return phone_validation.phone_format(
+        e164,
+        country_code,
+        country_phone_code,
+        force_format="NATIONAL",
+        raise_exception=False,
+    )
