@@ -4,10 +4,12 @@ from . import leads_field
 from . import leads_inbound_event
 from . import leads_inbound_event_process
 from . import leads_inbound_event_twilio
+from . import leads_inbound_event_click
 from . import leads_inbound_key
 from . import leads_lifecycle_stage
 from . import leads_contact_mixin
 from . import leads_lead
+from . import leads_lead_click
 from . import leads_report
 from . import ir_actions_act_window
 from . import leads_lead_copy

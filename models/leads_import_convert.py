@@ -27,6 +27,8 @@ ALIASES = {
     "action_status_id": ["status", "action status"],
     "channel_id": ["channel", "lead source channel"],
     "gclid": ["google click id"],
+    "fbclid": ["facebook click id", "meta click id"],
+    "msclkid": ["microsoft click id", "bing click id"],
     "description": ["notes", "note", "description", "comment", "comments"],
     "source_id": ["source", "utm source"],
     "medium_id": ["medium", "utm medium"],

@@ -27,3 +27,4 @@ from . import test_leads_scope_access
 from . import test_leads_contact_identity
 from . import test_leads_chatter
 from . import test_webhook_request_bodies
+from . import test_click_ids
