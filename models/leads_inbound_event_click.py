@@ -3,7 +3,7 @@ from markupsafe import Markup
 from odoo import api, models
 
 from ..tools.click_ids import CLICK_IDS, MAX_CLICK_ID
-from .leads_inbound_event import _check_str
+from ..tools.webhook_payload import check_str
 
 
 class LeadsInboundEvent(models.Model):
@@ -18,7 +18,7 @@ class LeadsInboundEvent(models.Model):
         data = super()._validate_payload(payload, provider)
         for fname in CLICK_IDS:
             if fname != "gclid":
-                data[fname] = _check_str(payload.get(fname), fname, MAX_CLICK_ID)
+                data[fname] = check_str(payload.get(fname), fname, MAX_CLICK_ID)
         return data
 
     @api.model
