@@ -1,5 +1,6 @@
 from . import adapters
 from . import main
 from . import twilio
+from . import google_ads
 from . import mail_thread
 from . import export

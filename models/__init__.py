@@ -5,6 +5,7 @@ from . import leads_inbound_event
 from . import leads_inbound_event_process
 from . import leads_inbound_event_twilio
 from . import leads_inbound_event_click
+from . import leads_inbound_event_google_ads
 from . import leads_inbound_key
 from . import leads_lifecycle_stage
 from . import leads_contact_mixin
@@ -21,6 +22,7 @@ from . import leads_import_convert
 from . import leads_import_write
 from . import leads_import_job
 from . import res_company
+from . import res_company_ads
 from . import res_config_settings
 from . import res_partner
 from . import res_users
