@@ -4,3 +4,4 @@ from . import twilio
 from . import google_ads
 from . import mail_thread
 from . import export
+from . import stripe

@@ -6,6 +6,7 @@ from . import leads_inbound_event_process
 from . import leads_inbound_event_twilio
 from . import leads_inbound_event_click
 from . import leads_inbound_event_google_ads
+from . import leads_inbound_event_stripe
 from . import leads_inbound_key
 from . import leads_lifecycle_stage
 from . import leads_contact_mixin

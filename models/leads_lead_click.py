@@ -35,6 +35,16 @@ class LeadsLead(models.Model):
         help="Microsoft Advertising (Bing) click identifier.",
     )
 
+    conversion_value = fields.Monetary(
+        currency_field="conversion_currency_id",
+        readonly=True,
+        copy=False,
+        help="What the conversion brought (the payment that converted the lead).",
+    )
+    conversion_currency_id = fields.Many2one(
+        "res.currency", readonly=True, copy=False, string="Conversion Currency"
+    )
+
     @api.model
     def _prepare_webhook_vals(self, data):
         vals = super()._prepare_webhook_vals(data)
@@ -51,3 +61,24 @@ class LeadsLead(models.Model):
                 or self._find_or_create_record("utm.source", "Google Ads")
             ).id
         return vals
+
+    def _leads_set_conversion_value(self, amount_minor, currency_code):
+        """What the conversion brought (a payment's amount, in the currency's
+        minor units as Stripe counts them): the value sent back to the ad
+        platforms (leads.conversion.export)."""
+        self.ensure_one()
+        if amount_minor is None:
+            return
+        currency = (
+            self.env["res.currency"]
+            .with_context(active_test=False)
+            .search([("name", "=", (currency_code or "").upper())], limit=1)
+        )
+        currency = currency or self.company_id.currency_id
+        # sudo: only the conversion fields, after a verified payment.
+        self.sudo().write(
+            {
+                "conversion_value": amount_minor / 10**currency.decimal_places,
+                "conversion_currency_id": currency.id,
+            }
+        )

@@ -29,3 +29,4 @@ from . import test_leads_chatter
 from . import test_webhook_request_bodies
 from . import test_click_ids
 from . import test_google_ads
+from . import test_stripe
