@@ -160,6 +160,18 @@ class LeadsLead(models.Model):
         copy=False,
         help="Google Ads click identifier (GCLID) of the ad the lead came from.",
     )
+    booking_service = fields.Char(
+        string="Booking For",
+        help="What the person was booking when they left the online booking, as the "
+        "booking system sent it.",
+    )
+    booking_start = fields.Datetime(
+        string="Booking Time", help="When the abandoned booking was for."
+    )
+    booking_recovery_url = fields.Char(
+        string="Booking Link",
+        help="The booking system's link to finish the booking, to send to the person.",
+    )
     partner_id = fields.Many2one(
         "res.partner",
         string="Client",
@@ -361,18 +373,35 @@ class LeadsLead(models.Model):
         )
 
     @api.model
+    def _is_abandoned_booking_list(self, domain):
+        """Whether ``domain`` keeps to the abandoned bookings: the list the
+        individual scope may open (setup guide), whatever else it filters."""
+        domain = Domain(domain)
+        conditions = domain.children if isinstance(domain, DomainAnd) else [domain]
+        return any(
+            isinstance(cond, DomainCondition)
+            and cond.field_expr == "channel_id.code"
+            and (
+                (cond.operator == "=" and cond.value == "abandoned_booking")
+                or (cond.operator == "in" and list(cond.value) == ["abandoned_booking"])
+            )
+            for cond in conditions
+        )
+
+    @api.model
     def _search(self, domain, offset=0, limit=None, order=None, **kwargs):
         if not self.env.su and not kwargs.get("bypass_access"):
             if (
                 not self._leads_can_list()
                 and self._leads_has_group("group_lead_view_individual")
                 and not self._is_id_lookup(domain)
+                and not self._is_abandoned_booking_list(domain)
             ):
                 raise AccessError(
                     self.env._(
                         "Your role lets you open single lead profiles from their "
-                        "links only; searching and listing leads needs View at "
-                        "Working Businesses."
+                        "links and Abandoned Bookings only; searching and listing "
+                        "leads needs View at Working Businesses."
                     )
                 )
             # Fields searched through a method (phone_mobile_search, activity
@@ -861,12 +890,15 @@ class LeadsLead(models.Model):
         # Only the fields compared below: reading one field would fetch every
         # field of the lead, and check access to each (4 ms here). sudo: the
         # caller found the lead among its business's own, no rule to apply.
-        compared = [fname for fname in candidates if not fname.startswith("x_")]
+        compared = [
+            fname for fname in candidates if not fname.startswith(("x_", "booking_"))
+        ]
         self.sudo().fetch(["name", "phone", "email", *compared])
+        # Custom fields and the booking take the latest event's values.
         vals = {
             fname: value
             for fname, value in candidates.items()
-            if fname.startswith("x_") or not self[fname]
+            if fname.startswith(("x_", "booking_")) or not self[fname]
         }
         if contact["email"] and not self.email:
             vals["email"] = contact["email"]
@@ -881,6 +913,10 @@ class LeadsLead(models.Model):
     @api.model
     def _prepare_webhook_vals(self, data):
         vals = dict(data["fields"])
+        booking = data["booking"]
+        for key in ("service", "start", "recovery_url"):
+            if booking[key]:
+                vals[f"booking_{key}"] = booking[key]
         utm = data["utm"]
         if data["gclid"]:
             vals["gclid"] = data["gclid"]

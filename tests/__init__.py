@@ -24,6 +24,7 @@ from . import test_security_review
 from . import test_leads_permission_matrix
 from . import test_leads_report
 from . import test_leads_scope_access
+from . import test_leads_abandoned_bookings
 from . import test_leads_contact_identity
 from . import test_leads_chatter
 from . import test_webhook_request_bodies

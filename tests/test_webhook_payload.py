@@ -49,6 +49,7 @@ class TestWebhookPayload(BaseCase):
                 "gclid": None,
                 "utm": {"source": "google", "medium": None, "campaign": None},
                 "fields": {},
+                "booking": {"service": None, "start": None, "recovery_url": None},
             },
         )
 

@@ -24,6 +24,7 @@ MAX_EMAIL = 254
 MAX_SHORT = 256
 MAX_MESSAGE = 10000
 MAX_OCCURRED_AT = 64
+MAX_URL = 2048
 MAX_PATH = 80
 # Why contact.phone or contact.email is refused (ContactError codes).
 CONTACT_ERRORS = {
@@ -167,6 +168,7 @@ def parse_event(payload, provider, event_types, convert_fields):
         "gclid": check_str(payload.get("gclid"), "gclid", MAX_SHORT),
         "utm": _check_utm(payload.get("utm")),
         "fields": convert_fields(payload.get("fields")),
+        "booking": _check_booking(payload.get("booking")),
     }
     _check_reachable(event_types[data["type"]], data["contact"])
     return data
@@ -227,6 +229,34 @@ def _check_lead_id(value):
     ):
         raise InvalidPayload("lead_id", "must be a positive integer")
     return value
+
+
+def _check_booking(value):
+    """What an abandoned booking was for: the service, its start (naive UTC,
+    as Odoo stores date-times) and the sender's link to finish booking."""
+    booking = check_object(value, "booking")
+    service = check_str(booking.get("service"), "booking.service", MAX_SHORT)
+    starts_at = check_str(
+        booking.get("starts_at"), "booking.starts_at", MAX_OCCURRED_AT
+    )
+    start = None
+    if starts_at:
+        try:
+            start = datetime.datetime.fromisoformat(starts_at.replace("Z", "+00:00"))
+            if start.tzinfo:
+                start = start.astimezone(datetime.UTC).replace(tzinfo=None)
+        except (ValueError, OverflowError) as exc:
+            raise InvalidPayload(
+                "booking.starts_at", "must be an ISO 8601 date and time"
+            ) from exc
+    url = check_str(booking.get("recovery_url"), "booking.recovery_url", MAX_URL)
+    if url and not url.lower().startswith(("https://", "http://")):
+        raise InvalidPayload("booking.recovery_url", "must be an http(s) link")
+    return {
+        "service": neutralize_formula(service),
+        "start": start,
+        "recovery_url": url,
+    }
 
 
 def _check_utm(value):
