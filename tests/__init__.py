@@ -31,3 +31,4 @@ from . import test_webhook_request_bodies
 from . import test_click_ids
 from . import test_google_ads
 from . import test_stripe
+from . import test_conversion_export

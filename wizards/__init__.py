@@ -4,3 +4,4 @@ from . import mail_compose_message
 from . import sms_composer
 from . import leads_import_wizard
 from . import leads_import_wizard_line
+from . import leads_conversion_export
