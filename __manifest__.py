@@ -43,6 +43,7 @@
         "views/res_partner_views.xml",
         "views/leads_field_views.xml",
         "views/res_config_settings_views.xml",
+        "views/res_config_settings_ads_views.xml",
         "views/leads_import_job_views.xml",
         "views/leads_management_menus.xml",
     ],

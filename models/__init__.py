@@ -26,6 +26,7 @@ from . import leads_import_job
 from . import res_company
 from . import res_company_ads
 from . import res_config_settings
+from . import res_config_settings_ads
 from . import res_partner
 from . import res_users
 from . import res_country

@@ -1,6 +1,7 @@
 import json
 
-from odoo.tests import tagged
+from odoo.exceptions import AccessError
+from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.leads_management.tools import google_ads
@@ -198,3 +199,36 @@ class TestGoogleAdsTranslation:
         assert not google_ads.verify_key(KEY, {"google_key": KEY + "x"})
         assert not google_ads.verify_key("", {"google_key": ""})
         assert not google_ads.verify_key(KEY, None)
+
+
+@tagged("post_install", "-at_install")
+class TestAdsSettings(GoogleAdsCommon):
+    def test_settings_show_urls_key_and_masked_secret(self):
+        admin = self.env.ref("base.user_admin")
+        admin.company_ids |= self.company_a
+        admin.group_ids |= self.env.ref("leads_management.group_lead_settings")
+        env = self.env(user=admin, context={"allowed_company_ids": [self.company_a.id]})
+        with Form(env["res.config.settings"]) as form:
+            form.leads_stripe_webhook_secret = "whsec_pasted"
+            base = f"/leads/v1/companies/{self.company_a.id}"
+            self.assertTrue(form.leads_google_ads_url.endswith(base + "/google-ads"))
+            self.assertTrue(form.leads_stripe_url.endswith(base + "/stripe"))
+            self.assertEqual(form.leads_google_ads_key, KEY)
+        form.record.execute()
+        self.assertEqual(
+            self.company_a.sudo().leads_stripe_webhook_secret, "whsec_pasted"
+        )
+        arch = env["res.config.settings"].get_views([(False, "form")])["views"]["form"][
+            "arch"
+        ]
+        self.assertRegex(
+            arch, r'name="leads_stripe_webhook_secret"[^>]*password="True"'
+        )
+
+    def test_key_and_secret_hidden_from_other_users(self):
+        user = self.make_user("ads_settings_no", "view_working")
+        company = self.company_a.with_user(user)
+        with self.assertRaises(AccessError):
+            company.read(["leads_google_ads_key"])
+        with self.assertRaises(AccessError):
+            company.action_regenerate_leads_google_ads_key()
