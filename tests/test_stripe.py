@@ -184,6 +184,9 @@ class TestStripeWebhook(WebhookCommon):
         event = self.events("evt_7")
         self.assertEqual(event.result, "lead_created")
         self.assertEqual(event.lead_id.channel_id.code, "abandoned_booking")
+        self.assertEqual(
+            event.lead_id.booking_recovery_url, "https://buy.stripe.com/r/live_abc"
+        )
         history = "\n".join(event.lead_id.message_ids.mapped("body"))
         self.assertIn("https://buy.stripe.com/r/live_abc", history)
 

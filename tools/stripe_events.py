@@ -96,7 +96,10 @@ def translate(event):
         stripe.update(_amount(event_type, obj))
     elif event_type == EXPIRED_TYPE and (contact["phone"] or contact["email"]):
         recovery = _dict(_dict(obj.get("after_expiration")).get("recovery"))
-        translated.update(type="booking.abandoned", contact=contact)
-        stripe["recovery_url"] = _str(recovery.get("url"))
+        url = _str(recovery.get("url"))
+        translated.update(
+            type="booking.abandoned", contact=contact, booking={"recovery_url": url}
+        )
+        stripe["recovery_url"] = url
     translated["stripe"] = stripe
     return translated
