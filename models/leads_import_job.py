@@ -158,7 +158,7 @@ class LeadsImportJob(models.Model):
     @api.model
     def _import_read(self, data, encoding=None, delimiter=None):
         """Decode and scan the whole file before anything is written: a
-        :class:`~..tools.csv_reader.CsvFile`. Limits (size, rows, columns, cell
+        ``CsvFile`` (tools/csv_reader.py). Limits (size, rows, columns, cell
         length) and unreadable files raise UserError."""
         limits = Limits(MAX_FILE_SIZE, MAX_ROWS, MAX_COLUMNS, MAX_CELL)
         try:
