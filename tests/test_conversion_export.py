@@ -6,15 +6,16 @@ import io
 import pytz
 
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, JsonRpcException, tagged
 
 from odoo.addons.leads_management.tools import conversion_csv
 
 from .common import LeadsCommon
 
 
-@tagged("post_install", "-at_install")
-class TestConversionExport(LeadsCommon):
+class ConversionCommon(LeadsCommon):
+    """Converted leads of company A (New York time) with and without click ids."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -77,6 +78,9 @@ class TestConversionExport(LeadsCommon):
         text = base64.b64decode(wizard.file).decode("utf-8")
         return list(csv.reader(io.StringIO(text, newline="")))
 
+
+@tagged("post_install", "-at_install")
+class TestConversionExport(ConversionCommon):
     def test_google_csv(self):
         wizard = self._export(platform="google_ads")
         self.assertEqual(wizard.filename, "google-ads-conversions.csv")
@@ -121,7 +125,7 @@ class TestConversionExport(LeadsCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestConversionInsights(TestConversionExport):
+class TestConversionInsights(ConversionCommon):
     def test_report_by_click_platform(self):
         groups = self.env["leads.report"].formatted_read_group(
             [("company_id", "=", self.company_a.id)],
@@ -169,3 +173,49 @@ class TestConversionCsvTool:
             ",".join(conversion_csv.GOOGLE_HEADER),
             "g,n,2026-03-01 10:00:00,1.50,EUR",
         ]
+
+
+@tagged("post_install", "-at_install")
+class TestConversionExportRoutes(HttpCase, ConversionCommon):
+    """The wizard through the web client's route."""
+
+    def call_kw(self, model, method, args, kwargs=None):
+        return self.make_jsonrpc_request(
+            f"/web/dataset/call_kw/{model}/{method}",
+            {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
+        )
+
+    def _context(self):
+        return {"context": {"allowed_company_ids": [self.company_a.id]}}
+
+    def test_export_through_the_web_client(self):
+        self.authenticate("conv_exporter", "conv_exporter")
+        wizard_id = self.call_kw(
+            "leads.conversion.export",
+            "create",
+            [{"platform": "microsoft_ads", "conversion_name": "Booked"}],
+            self._context(),
+        )
+        self.call_kw(
+            "leads.conversion.export", "action_export", [[wizard_id]], self._context()
+        )
+        [values] = self.call_kw(
+            "leads.conversion.export",
+            "read",
+            [[wizard_id], ["file", "filename"]],
+            {"context": {**self._context()["context"], "bin_size": False}},
+        )
+        rows = list(csv.reader(io.StringIO(base64.b64decode(values["file"]).decode())))
+        self.assertEqual(
+            rows[1], ["M3", "Booked", "2026-01-15T10:30:00-05:00", "12.34", "EUR"]
+        )
+
+    def test_refused_through_the_web_client_without_export(self):
+        self.authenticate("conv_viewer", "conv_viewer")
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+            self.call_kw(
+                "leads.conversion.export",
+                "create",
+                [{"platform": "google_ads"}],
+                self._context(),
+            )
