@@ -59,6 +59,7 @@ class TestDefaultData(LeadsCommon):
             "online_booking",
             "manual",
             "import",
+            "google_ads_form",
         }
         channels = self.env["leads.channel"].search([("code", "in", list(codes))])
         self.assertEqual(set(channels.mapped("code")), codes)
@@ -75,7 +76,7 @@ class TestDefaultData(LeadsCommon):
                 ),
             ]
         )
-        self.assertEqual(len(data), 4 + 3 + 8)
+        self.assertEqual(len(data), 4 + 3 + 9)
         self.assertTrue(all(data.mapped("noupdate")))
 
 
