@@ -139,6 +139,13 @@ class TestGoogleAdsWebhook(GoogleAdsCommon):
         self.assertEqual(response.status_code, 401, response.text)
         self.assertFalse(self.events("gl-4"))
 
+    def test_malformed_submission_is_400_and_stores_nothing(self):
+        payload = google_payload("gl-9", user_column_data={"not": "a list"})
+        response = self.post_google(payload)
+        self.assertEqual(response.status_code, 400, response.text)
+        self.assertNotIn("Traceback", response.text)
+        self.assertFalse(self.events("gl-9"))
+
     def test_test_submission_is_stored_without_lead(self):
         response = self.post_google(google_payload("gl-5", is_test=True))
         self.assertEqual(response.status_code, 200, response.text)

@@ -203,6 +203,18 @@ class TestStripeWebhook(WebhookCommon):
         self.assertFalse(self.events("evt_8"))
         self.assertFalse(lead.converted_date)
 
+    def test_signed_body_that_is_not_json_is_400(self):
+        body = "not json"
+        header = stripe.WebhookSignature.generate_signature_header(body, WHSEC)
+        response = self.url_open(
+            f"/leads/v1/companies/{self.company_a.id}/stripe",
+            data=body.encode(),
+            headers={"Content-Type": "application/json", "Stripe-Signature": header},
+        )
+        self.assertEqual(response.status_code, 400, response.text)
+        self.assertNotIn("Traceback", response.text)
+        self.assertFalse(self.Event.search([("provider", "=", "stripe")]))
+
     def test_replay_changes_nothing(self):
         lead = self.create_lead(name="Pat", email="pay@example.com", phone=False)
         event = stripe_event("evt_9", "checkout.session.completed", checkout_session())
