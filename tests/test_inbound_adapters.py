@@ -39,19 +39,19 @@ class TestInboundAdapters(WebhookCommon):
     def test_same_external_id_of_two_providers_makes_two_events(self):
         payload = self.event(contact={"phone": "+1 415 555 0611"})
         first = self.assertResult(self.post(payload), "lead_created")
-        second = self.receive(payload, "stripe")
+        second = self.receive(payload, "twilio")
         self.assertNotIn("replayed", second)
         self.assertNotEqual(second["event_id"], first["event_id"])
         events = self.Event.search([("external_id", "=", payload["id"])])
-        self.assertEqual(sorted(events.mapped("provider")), ["leads", "stripe"])
+        self.assertEqual(sorted(events.mapped("provider")), ["leads", "twilio"])
         # The second event of the same phone updates the lead of the first.
         self.assertEqual(second["result"], "lead_updated")
         self.assertEqual(second["lead_id"], first["lead_id"])
 
     def test_replay_is_per_provider(self):
         payload = self.event(contact={"phone": "+1 415 555 0612"})
-        first = self.receive(payload, "stripe")
-        again = self.receive(payload, "stripe")
+        first = self.receive(payload, "twilio")
+        again = self.receive(payload, "twilio")
         self.assertEqual(again, dict(first, replayed=True))
         self.assertEqual(
             self.Event.search_count([("external_id", "=", payload["id"])]), 1
@@ -60,13 +60,13 @@ class TestInboundAdapters(WebhookCommon):
     @mute_logger(EVENT_LOGGER)
     def test_same_id_other_body_same_provider_is_a_conflict(self):
         payload = self.event(contact={"phone": "+1 415 555 0613"})
-        self.receive(payload, "stripe")
+        self.receive(payload, "twilio")
         with self.assertRaises(IdempotencyConflict):
-            self.receive(dict(payload, message="changed"), "stripe")
+            self.receive(dict(payload, message="changed"), "twilio")
 
     def test_stored_payload_of_another_provider_is_retried_as_such(self):
         payload = self.event(contact={"phone": "+1 415 555 0614"})
-        data = self.receive(payload, "stripe")
+        data = self.receive(payload, "twilio")
         event = self.Event.browse(data["event_id"])
-        self.assertEqual(event.sudo()._validate_stored_payload()["provider"], "stripe")
+        self.assertEqual(event.sudo()._validate_stored_payload()["provider"], "twilio")
         self.assertEqual(json.loads(event.sudo().payload), payload)
