@@ -54,6 +54,8 @@
         "web.assets_backend": [
             "leads_management/static/src/scss/leads_kanban.scss",
             "leads_management/static/src/chatter/*",
+            "leads_management/static/src/views/leads_lead_views.js",
+            "leads_management/static/src/js/leads_dial_action.js",
         ],
         # Odoo loads its pivot view on demand, with this bundle.
         "web.assets_backend_lazy": [

@@ -15,6 +15,7 @@ from . import leads_lead_click
 from . import leads_report
 from . import leads_report_ads
 from . import ir_actions_act_window
+from . import ir_http
 from . import leads_lead_copy
 from . import leads_chatter_policy
 from . import mail_activity

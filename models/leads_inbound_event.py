@@ -125,6 +125,10 @@ class LeadsInboundEvent(models.Model):
     contact_phone = fields.Char(readonly=True, groups=GROUP_CONTACT)
     contact_email = fields.Char(readonly=True, groups=GROUP_CONTACT)
     can_add_manually = fields.Boolean(compute="_compute_can_add_manually")
+    can_add_lead = fields.Boolean(
+        compute="_compute_can_add_manually",
+        help="A visitor of a business taking leads (Leads Management on) again.",
+    )
 
     _company_external_uniq = models.Constraint(
         "UNIQUE(company_id, provider, external_id)",
@@ -444,13 +448,18 @@ class LeadsInboundEvent(models.Model):
             return value
         raise InvalidPayload(name, "cannot be set by webhooks")
 
-    @api.depends("result", "lead_id", "partner_id")
+    @api.depends("result", "lead_id", "partner_id", "company_id")
     def _compute_can_add_manually(self):
         for event in self:
             event.can_add_manually = (
                 event.result == "visitor_logged"
                 and not event.lead_id
                 and not event.partner_id
+            )
+            # sudo: whether a business takes leads is no secret.
+            event.can_add_lead = (
+                event.can_add_manually
+                and event.company_id.sudo().leads_management_enabled
             )
 
     # ------------------------------------------------------------------

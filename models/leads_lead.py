@@ -777,19 +777,19 @@ class LeadsLead(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _leads_can_add_here(self):
-        return (
-            self.env.company.leads_management_enabled
-            and self._leads_has_group("group_lead_add")
-            and self._leads_can_list()
-        )
+    def _leads_may_add(self):
+        """Whether the user may add leads at all. Whether the active business
+        takes leads is decided in the browser (session info, ir_http.py): the
+        views are cached there for every business alike."""
+        return self._leads_has_group("group_lead_add") and self._leads_can_list()
 
     @api.model
     def _get_view_cache_key(self, view_id=None, view_type="form", **options):
         key = super()._get_view_cache_key(view_id, view_type, **options)
         return (
             *key,
-            self._leads_can_add_here(),
+            self._leads_may_add(),
+            self._leads_has_group("group_lead_call"),
             self._leads_has_group("group_lead_view_tasks"),
             self._leads_has_group("group_lead_message"),
         )
@@ -797,9 +797,9 @@ class LeadsLead(models.Model):
     @api.model
     def _get_view(self, view_id=None, view_type="form", **options):
         arch, view = super()._get_view(view_id, view_type, **options)
-        if view_type in ("kanban", "list", "form") and not self._leads_can_add_here():
-            # Leads Management off, or no right to add: no Add Lead button, no
-            # quick create. Existing leads keep every other action.
+        if view_type in ("kanban", "list", "form") and not self._leads_may_add():
+            # No right to add: no Add Lead button, no quick create. Existing
+            # leads keep every other action.
             arch.set("create", "0")
             if view_type == "kanban":
                 arch.set("quick_create", "0")
@@ -807,6 +807,10 @@ class LeadsLead(models.Model):
             # The activity progress bar would read the restricted task fields.
             for node in arch.xpath("//progressbar"):
                 node.getparent().remove(node)
+        if not self._leads_has_group("group_lead_call"):
+            # The phone widget's own Call link (leads_kanban.scss hides it).
+            for node in arch.xpath("//field[@widget='phone']"):
+                node.set("class", f"{node.get('class') or ''} o_leads_no_call".strip())
         if not self._leads_has_group("group_lead_message"):
             # The phone widget's SMS button: refused on the server anyway.
             for node in arch.xpath("//field[@widget='phone']"):
@@ -1237,7 +1241,12 @@ class LeadsLead(models.Model):
         self.sudo()._message_log(
             body=self.env._("%(user)s called the lead.", user=self.env.user.name)
         )
-        return {"type": "ir.actions.act_url", "url": f"tel:{number}", "target": "self"}
+        # A client action: an URL action would open "/tel:..." in the web client.
+        return {
+            "type": "ir.actions.client",
+            "tag": "leads_management.dial",
+            "params": {"number": number},
+        }
 
     # ------------------------------------------------------------------
     # Mail

@@ -617,7 +617,10 @@ class TestCommunication(LeadsSecurityCommon):
         lead.invalidate_recordset(["can_call"])
         self.assertTrue(lead.can_call)
         action = lead.action_call()
-        self.assertEqual(action["url"], "tel:+14155550100")
+        self.assertEqual(
+            (action["tag"], action["params"]),
+            ("leads_management.dial", {"number": "+14155550100"}),
+        )
         other = self.make_user("nocaller", VIEW)
         other_lead = self.as_user(other).browse(self.lead_a.id)
         self.assertFalse(other_lead.can_call)

@@ -304,3 +304,104 @@ class TestLeadsCallingActivityTour(HttpCase, LeadsCommon):
         self.assertEqual(event.lead_id.name, "Tour Visitor")
         self.assertEqual(event.lead_id.phone_sanitized, "+14155550186")
         self.assertEqual(event.lead_id.create_uid, frontdesk)
+
+
+@tagged("post_install", "-at_install", "leads_tour")
+class TestLeadsKanbanConvertTour(HttpCase, LeadsCommon):
+    def test_drop_on_converted_opens_the_convert_wizard(self):
+        user = self.make_user(
+            "kanban_converter", "view_working,view_contact,edit_info,convert"
+        )
+        user.password = user.login
+        lead = self.create_lead(name="Drop Me On Converted")
+        self.start_tour(
+            "/odoo/leads", "leads_management_kanban_convert_tour", login=user.login
+        )
+        self.assertEqual(lead.stage_id, self.stage_converted)
+        self.assertEqual(lead.partner_id.name, "Drop Me On Converted")
+        self.assertEqual(lead.conversion_trigger, "manual")
+
+
+@tagged("post_install", "-at_install", "leads_tour")
+class TestLeadsManagementOffScreens(HttpCase, LeadsCommon):
+    """A business with Leads Management off: nothing on screen offers to add a
+    lead there, from the first load on (the server refuses it anyway)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.user = cls.make_user(
+            "off_frontdesk",
+            "view_working,view_contact,view_history,add,edit_info",
+            companies=cls.company_off | cls.company_a,
+        )
+        cls.user.write({"company_id": cls.company_off.id, "password": "off_frontdesk"})
+        cls.env["leads.lead"].create(
+            {
+                "name": "Kept From Before",
+                "phone": "+1 415 555 0191",
+                "company_id": cls.company_off.id,
+            }
+        )
+
+    def test_session_says_which_businesses_take_leads(self):
+        self.authenticate("off_frontdesk", "off_frontdesk")
+        info = self.make_jsonrpc_request("/web/session/get_session_info")
+        allowed = info["user_companies"]["allowed_companies"]
+        self.assertIs(
+            allowed[str(self.company_off.id)]["leads_management_enabled"], False
+        )
+        self.assertIs(allowed[str(self.company_a.id)]["leads_management_enabled"], True)
+
+    def test_dashboard_offers_no_new_lead(self):
+        self.start_tour(
+            "/odoo/leads", "leads_management_off_dashboard_tour", login="off_frontdesk"
+        )
+
+    def test_calling_activity_offers_no_create_lead(self):
+        Event = self.env["leads.inbound.event"].sudo()
+        values = {
+            "event_type": "sms.inbound",
+            "state": "done",
+            "result": "visitor_logged",
+            "received_date": "2026-11-30 10:00:00",
+            "contact_name": "Visitor",
+            "payload": "{}",
+        }
+        off = Event.create(
+            dict(values, external_id="evt-off", company_id=self.company_off.id)
+        )
+        back_on = Event.create(
+            dict(values, external_id="evt-on", company_id=self.company_a.id)
+        )
+        events = (off | back_on).with_user(self.user)
+        self.assertEqual(events.mapped("can_add_manually"), [True, True])
+        self.assertEqual(
+            {e.external_id: e.can_add_lead for e in events},
+            {"evt-off": False, "evt-on": True},
+        )
+
+
+@tagged("post_install", "-at_install", "leads_tour")
+class TestLeadsCallTour(HttpCase, LeadsCommon):
+    def test_call_opens_the_dialer_and_logs_the_call(self):
+        self.company_a.leads_calling_enabled = True
+        caller = self.make_user(
+            "tour_caller", "view_working,view_contact,view_history,call"
+        )
+        caller.password = caller.login
+        lead = self.create_lead(name="Call Me", phone="+1 415 555 0193")
+        self.start_tour(
+            f"/odoo/leads/{lead.id}", "leads_management_call_tour", login=caller.login
+        )
+        logged = lead.message_ids.filtered(lambda m: "called the lead" in m.body)
+        self.assertEqual(len(logged), 1)
+        self.assertEqual(logged.author_id, caller.partner_id)
+
+    def test_phone_call_link_hidden_without_the_call_permission(self):
+        reader = self.make_user("no_call_reader", "view_working,view_contact")
+        arch = self.env["leads.lead"].with_user(reader).get_view(view_type="form")
+        self.assertIn("o_leads_no_call", arch["arch"])
+        caller = self.make_user("call_reader", "view_working,view_contact,call")
+        arch = self.env["leads.lead"].with_user(caller).get_view(view_type="form")
+        self.assertNotIn("o_leads_no_call", arch["arch"])
