@@ -669,13 +669,11 @@ class TestSettingsAndReports(LeadsSecurityCommon):
 
     def test_settings_only_for_own_business(self):
         user = self.make_user("settings_a", "settings", companies=self.company_a)
-        wizard = (
-            self.env["leads.settings"]
-            .with_user(user)
-            .create({"company_id": self.company_b.id})
-        )
-        with self.assertRaises(AccessError):
-            wizard.action_save()
+        with self.assertRaisesRegex(AccessError, "your own businesses"):
+            self.env["leads.settings"].with_user(user).create(
+                {"company_id": self.company_b.id, "leads_calling_enabled": True}
+            )
+        self.assertFalse(self.company_b.leads_calling_enabled)
 
     def test_report_menu_and_action(self):
         Menu = self.env["ir.ui.menu"]

@@ -1,5 +1,5 @@
 from odoo.exceptions import AccessError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, HttpCase, tagged
 
 from odoo.addons.leads_management.hooks import _post_init_hook
 
@@ -55,3 +55,38 @@ class TestLeadsSettings(LeadsCommon):
         self.assertNotIn(
             "leads_webhook_secret", company.fields_get(attributes=["type"])
         )
+
+
+@tagged("post_install", "-at_install", "leads_tour")
+class TestLeadsSettingsPage(HttpCase, LeadsCommon):
+    """The Leads settings page of a Lead Settings manager who is not an
+    administrator behaves like Odoo's Settings page."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.settings_user = cls.make_user("leads_settings_user", "settings")
+        cls.settings_user.password = cls.settings_user.login
+
+    def test_saving_the_form_applies_the_settings(self):
+        env = self.env(
+            user=self.settings_user,
+            context={"allowed_company_ids": [self.company_a.id]},
+        )
+        form = Form(env["leads.settings"])
+        form.leads_calling_enabled = True
+        form.leads_call_forward_number = "+14155550199"
+        settings = form.save()
+        self.assertTrue(self.company_a.leads_calling_enabled)
+        self.assertEqual(self.company_a.leads_call_forward_number, "+14155550199")
+        self.assertEqual(settings.display_name, "Leads Settings")
+        settings.leads_calling_enabled = False
+        self.assertFalse(self.company_a.leads_calling_enabled)
+
+    def test_save_icon_applies_the_settings(self):
+        self.start_tour(
+            "/odoo/action-leads_management.leads_settings_action",
+            "leads_management_settings_save_tour",
+            login="leads_settings_user",
+        )
+        self.assertTrue(self.company_a.leads_calling_enabled)

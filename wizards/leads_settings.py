@@ -96,17 +96,39 @@ class LeadsSettings(models.TransientModel):
             )
         return values
 
+    def _compute_display_name(self):
+        for settings in self:
+            settings.display_name = self.env._("Leads Settings")
+
+    # Saving the page applies it, whichever way it is saved (the form's save
+    # icon, Save, or a button that saves first), as on Odoo's Settings page.
+    @api.model_create_multi
+    def create(self, vals_list):
+        records = super().create(vals_list)
+        records._apply()
+        return records
+
+    def write(self, vals):
+        res = super().write(vals)
+        self._apply()
+        return res
+
     def _check_company(self):
         self.ensure_one()
         if self.company_id not in self.env.companies:
             raise AccessError(self.env._("You can only change your own businesses."))
 
+    def _apply(self):
+        for settings in self:
+            settings._check_company()
+            settings.company_id.sudo().write(
+                {fname: settings[fname] for fname in (*SETTINGS_FIELDS, *TWILIO_FIELDS)}
+                | {fname: settings[fname].id for fname in TWILIO_STATUS_FIELDS}
+            )
+
     def action_save(self):
-        self._check_company()
-        self.company_id.sudo().write(
-            {fname: self[fname] for fname in (*SETTINGS_FIELDS, *TWILIO_FIELDS)}
-            | {fname: self[fname].id for fname in TWILIO_STATUS_FIELDS}
-        )
+        # The web client saved the record (and so applied it) before calling.
+        self._apply()
         return {"type": "ir.actions.client", "tag": "reload"}
 
     def action_regenerate_webhook_secret(self):
