@@ -55,6 +55,7 @@
             "leads_management/static/src/scss/leads_kanban.scss",
             "leads_management/static/src/chatter/*",
             "leads_management/static/src/views/leads_lead_views.js",
+            "leads_management/static/src/views/leads_open_duplicates.*",
             "leads_management/static/src/js/leads_dial_action.js",
         ],
         # Odoo loads its pivot view on demand, with this bundle.

@@ -15,7 +15,7 @@ import logging
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
-from odoo.tools import clean_context, frozendict
+from odoo.tools import LazyTranslate, clean_context, frozendict
 
 from ..exceptions import IdempotencyConflict
 from ..tools.text import neutralize_formula
@@ -31,6 +31,7 @@ from ..tools.webhook_payload import (
 
 _logger = logging.getLogger(__name__)
 
+_lt = LazyTranslate(__name__)
 GROUP_RAW = "leads_management.group_lead_manager,leads_management.group_lead_webhook"
 GROUP_CONTACT = "leads_management.group_lead_view_contact"
 RESULTS = [
@@ -66,6 +67,15 @@ def restart_transaction(env):
     env.cr.rollback()
     env.transaction.reset()
     env.registry.reset_changes()
+
+
+# What the history of a conversion does not need (EventType.label is None).
+CONVERSION_LABELS = {
+    "booking.completed": _lt("Booking completed"),
+    "package.purchased": _lt("Package purchased"),
+    "membership.purchased": _lt("Membership purchased"),
+    "transaction.completed": _lt("Payment completed"),
+}
 
 
 class LeadsInboundEvent(models.Model):
@@ -124,6 +134,13 @@ class LeadsInboundEvent(models.Model):
     contact_name = fields.Char(readonly=True)
     contact_phone = fields.Char(readonly=True, groups=GROUP_CONTACT)
     contact_email = fields.Char(readonly=True, groups=GROUP_CONTACT)
+    event_type_label = fields.Char(string="Event", compute="_compute_event_type_label")
+    message_text = fields.Text(
+        string="Message",
+        compute="_compute_message_text",
+        groups=GROUP_CONTACT,
+        help="The SMS text or form notes the person sent.",
+    )
     can_add_manually = fields.Boolean(compute="_compute_can_add_manually")
     can_add_lead = fields.Boolean(
         compute="_compute_can_add_manually",
@@ -447,6 +464,43 @@ class LeadsInboundEvent(models.Model):
                 raise InvalidPayload(name, "must be one of " + ", ".join(keys))
             return value
         raise InvalidPayload(name, "cannot be set by webhooks")
+
+    @api.depends("provider", "event_type")
+    def _compute_event_type_label(self):
+        for event in self:
+            event_type = event._get_event_types(event.provider).get(event.event_type)
+            label = (event_type and event_type.label) or CONVERSION_LABELS.get(
+                event.event_type
+            )
+            event.event_type_label = (
+                self.env._(label)
+                if label
+                else (event.event_type or "").replace(".", " ").replace("_", " ")
+            )
+
+    @api.depends("payload")
+    def _compute_message_text(self):
+        # sudo: the message is the person's, shown to who may see their contact;
+        # the rest of the raw payload stays for managers.
+        for event in self:
+            try:
+                payload = json.loads(event.sudo().payload or "{}")
+            except ValueError:
+                payload = {}
+            message = payload.get("message") if isinstance(payload, dict) else None
+            event.message_text = message if isinstance(message, str) else False
+
+    @api.depends("contact_name", "event_type_label")
+    @api.depends_context("uid")
+    def _compute_display_name(self):
+        sees_contact = self.env.user.has_group(GROUP_CONTACT)
+        for event in self:
+            who = event.contact_name or (sees_contact and event.sudo().contact_phone)
+            event.display_name = self.env._(
+                "%(who)s: %(event)s",
+                who=who or self.env._("Unknown caller"),
+                event=event.event_type_label,
+            )
 
     @api.depends("result", "lead_id", "partner_id", "company_id")
     def _compute_can_add_manually(self):

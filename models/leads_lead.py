@@ -1194,22 +1194,33 @@ class LeadsLead(models.Model):
 
     def action_open_duplicates(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Matching Leads"),
-            "res_model": "leads.lead",
-            "view_mode": "list,form",
-            "domain": [("id", "in", self.duplicate_lead_ids.ids)],
-        }
+        return self.leads_duplicates_action("lead", self.duplicate_lead_ids.ids)
 
     def action_open_duplicate_partners(self):
         self.ensure_one()
-        return {
+        return self.leads_duplicates_action("client", self.duplicate_partner_ids.ids)
+
+    @api.model
+    def leads_duplicates_action(self, kind, ids):
+        """The matches of the duplicate warning, in a dialog: the lead being
+        typed stays a draft underneath (opening them must not save it)."""
+        model, name = {
+            "lead": ("leads.lead", self.env._("Matching Leads")),
+            "client": ("res.partner", self.env._("Matching Clients")),
+        }[kind]
+        ids = [int(i) for i in ids]
+        action = {
             "type": "ir.actions.act_window",
-            "name": self.env._("Matching Clients"),
-            "res_model": "res.partner",
-            "view_mode": "list,form",
-            "domain": [("id", "in", self.duplicate_partner_ids.ids)],
+            "name": name,
+            "res_model": model,
+            "target": "new",
+            "context": {"create": False},
+        }
+        if len(ids) == 1:
+            return action | {"res_id": ids[0], "views": [(False, "form")]}
+        return action | {
+            "views": [(False, "list"), (False, "form")],
+            "domain": [("id", "in", ids)],
         }
 
     # ------------------------------------------------------------------

@@ -5,6 +5,7 @@ from . import test_leads_lead
 from . import test_leads_security
 from . import test_leads_settings
 from . import test_leads_ui
+from . import test_leads_calling_activity
 from . import test_leads_screens
 from . import test_leads_conversion
 from . import test_leads_convert_wizard

@@ -294,10 +294,10 @@ class TestLeadsLead(LeadsCommon):
         self.assertEqual(second.duplicate_lead_ids, first)
         self.assertEqual(first.duplicate_lead_ids, second)
         action = second.action_open_duplicates()
-        self.assertEqual(action["domain"], [("id", "in", first.ids)])
+        self.assertEqual((action["res_id"], action["target"]), (first.id, "new"))
         self.assertEqual(
-            second.action_open_duplicate_partners()["domain"],
-            [("id", "in", client.ids)],
+            second.action_open_duplicate_partners()["res_id"],
+            client.id,
         )
 
     def test_converted_leads_are_not_duplicates(self):

@@ -405,3 +405,19 @@ class TestLeadsCallTour(HttpCase, LeadsCommon):
         caller = self.make_user("call_reader", "view_working,view_contact,call")
         arch = self.env["leads.lead"].with_user(caller).get_view(view_type="form")
         self.assertNotIn("o_leads_no_call", arch["arch"])
+
+
+@tagged("post_install", "-at_install", "leads_tour")
+class TestLeadsDuplicateOpenTour(HttpCase, LeadsCommon):
+    def test_open_it_does_not_save_the_draft(self):
+        user = self.make_user(
+            "tour_duplicates", "view_working,view_contact,add,edit_info"
+        )
+        user.password = user.login
+        self.create_lead(name="Already Here", phone="+1 415 555 0177")
+        self.start_tour(
+            "/odoo/leads/new", "leads_management_duplicate_open_tour", login=user.login
+        )
+        self.assertFalse(
+            self.env["leads.lead"].search([("name", "=", "Draft Duplicate")])
+        )
