@@ -44,7 +44,8 @@ registry.category("web_tour.tours").add("leads_management_duplicate_open_tour", 
             run: "click",
         },
         {
-            trigger: ".o_form_view .o_form_status_indicator_buttons.invisible",
+            content: "The draft is gone",
+            trigger: "body:not(:has(.o_field_widget[name=name] input:value(Draft Duplicate)))",
         },
     ],
 });
