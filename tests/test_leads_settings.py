@@ -90,3 +90,10 @@ class TestLeadsSettingsPage(HttpCase, LeadsCommon):
             login="leads_settings_user",
         )
         self.assertTrue(self.company_a.leads_calling_enabled)
+
+    def test_pipeline_links_are_aligned(self):
+        self.start_tour(
+            "/odoo/settings#leads_management",
+            "leads_management_settings_links_tour",
+            login="admin",
+        )
