@@ -12,6 +12,7 @@ from . import leads_lifecycle_stage
 from . import leads_contact_mixin
 from . import leads_lead
 from . import leads_lead_click
+from . import leads_lead_web
 from . import leads_report
 from . import leads_report_ads
 from . import ir_actions_act_window

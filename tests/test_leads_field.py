@@ -83,6 +83,24 @@ class TestLeadsField(LeadsFieldCommon):
                 lead.write({field.field_name: value})
                 self.assertTrue(lead[field.field_name])
 
+    def test_empty_numbers_read_blank_not_zero(self):
+        self.create_field("Pets", field_type="integer")
+        self.create_field("Weight", field_type="float")
+        empty = self.create_lead(name="No numbers")
+        zero = self.create_lead(name="Zero", x_pets=0, x_weight=0.0)
+        some = self.create_lead(name="Some", x_pets=2, x_weight=12.5)
+        Lead = self.env["leads.lead"].with_user(self.manager)
+        spec = {"name": {}, "x_pets": {}, "x_weight": {}}
+        records = Lead.browse((empty | zero | some).ids).web_read(spec)
+        self.assertEqual(
+            [(r["name"], r["x_pets"], r["x_weight"]) for r in records],
+            [("No numbers", False, False), ("Zero", 0, 0.0), ("Some", 2, 12.5)],
+        )
+        listed = Lead.web_search_read(
+            [("id", "=", empty.id)], {"x_pets": {}, "x_weight": {}}
+        )["records"]
+        self.assertEqual(listed, [{"id": empty.id, "x_pets": False, "x_weight": False}])
+
     def test_default_name_is_unique_and_ascii(self):
         first = self.create_field("Nom de l'animal (ça)")
         self.assertEqual(first.field_name, "x_nom_de_l_animal_ca")
