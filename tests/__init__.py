@@ -21,7 +21,8 @@ from . import test_leads_field_uninstall
 from . import test_leads_import_wizard
 from . import test_csv_reader
 from . import test_robustness_io
-from . import test_security_review
+from . import test_leads_access_records
+from . import test_leads_access_chatter
 from . import test_leads_permission_matrix
 from . import test_leads_report
 from . import test_leads_scope_access
@@ -33,3 +34,5 @@ from . import test_click_ids
 from . import test_google_ads
 from . import test_stripe
 from . import test_conversion_export
+from . import test_contact_lookups
+from . import test_leads_import_copy
