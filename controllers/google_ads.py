@@ -16,7 +16,24 @@ from .adapters import LeadsAdapter, Refused, register
 from .main import WEBHOOK_ROUTE, serve
 
 # Only text custom fields take an answer as it is; the others are in the history.
-TEXT_FIELD_TYPES = ("char", "text")
+CUSTOM_TYPES = (
+    "char",
+    "text",
+    "integer",
+    "float",
+    "boolean",
+    "date",
+    "datetime",
+    "selection",
+)
+
+
+def _selection_keys(field):
+    """A selection's labels and keys, casefolded, to its keys."""
+    if field.type != "selection" or not isinstance(field.selection, list):
+        return {}
+    keys = {str(key).casefold(): key for key, _label in field.selection}
+    return keys | {str(label).casefold(): key for key, label in field.selection}
 
 
 @register("google_ads")
@@ -48,9 +65,9 @@ class GoogleAdsAdapter(LeadsAdapter):
     def _custom_labels(self):
         Lead = request.env["leads.lead"]
         return {
-            field.string.casefold(): name
+            field.string.casefold(): (name, field.type, _selection_keys(field))
             for name, field in Lead._fields.items()
-            if name.startswith("x_") and field.manual and field.type in TEXT_FIELD_TYPES
+            if name.startswith("x_") and field.manual and field.type in CUSTOM_TYPES
         }
 
     def answer(self, response):

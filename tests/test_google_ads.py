@@ -101,6 +101,33 @@ class TestGoogleAdsWebhook(GoogleAdsCommon):
         self.assertIn("Which service?: Full groom", history)
         self.assertNotIn(KEY, event.sudo().payload)
 
+    def test_answers_fill_custom_fields_of_every_type(self):
+        self.create_manual_field("x_pets", "Number of pets", "integer")
+        self.create_manual_field("x_visit", "Preferred date", "date")
+        self.create_manual_field(
+            "x_species",
+            "Species",
+            "selection",
+            selection="[('dog','Dog'),('cat','Cat')]",
+        )
+        self.create_manual_field("x_weight", "Weight", "float")
+        columns = google_payload("x")["user_column_data"] + [
+            {"column_name": "Number of pets", "string_value": "2"},
+            {"column_name": "Preferred date", "string_value": "2026-12-10"},
+            {"column_name": "Species", "string_value": "Cat"},
+            {"column_name": "Weight", "string_value": "about ten kilos"},
+        ]
+        self.post_google(google_payload("gl-typed", columns=columns))
+        lead = self.events("gl-typed").lead_id
+        self.assertEqual(
+            (lead.x_pets, str(lead.x_visit), lead.x_species, lead.x_weight),
+            (2, "2026-12-10", "cat", 0.0),
+        )
+        # Not a number: kept in the history, the lead is made all the same.
+        self.assertIn(
+            "Weight: about ten kilos", "\n".join(lead.message_ids.mapped("body"))
+        )
+
     def test_first_and_last_name_and_work_columns(self):
         columns = [
             {"column_name": "First", "string_value": "Hal", "column_id": "FIRST_NAME"},
@@ -196,6 +223,24 @@ class TestGoogleAdsTranslation:
         assert event["gclid"] == "TeSt-gclid-123"
         assert event["utm"]["campaign"] == "20000000000"
         assert "google_key" not in json.dumps(event)
+
+    def test_custom_values_by_type(self):
+        species = ("x_species", "selection", {"dog": "dog", "chien": "dog"})
+        cases = [
+            (("x_n", "integer", {}), "3", 3),
+            (("x_n", "integer", {}), "three", None),
+            (("x_f", "float", {}), "2.5", 2.5),
+            (("x_b", "boolean", {}), "Yes", True),
+            (("x_b", "boolean", {}), "No", False),
+            (("x_b", "boolean", {}), "maybe", None),
+            (("x_d", "date", {}), "2026-12-10", "2026-12-10"),
+            (("x_d", "date", {}), "10/12/2026", None),
+            (species, "Chien", "dog"),
+            (species, "Cat", None),
+            ("x_text", "anything", "anything"),
+        ]
+        for spec, text, value in cases:
+            assert google_ads.custom_value(spec, text) == value, (spec, text)
 
     def test_test_flag(self):
         event = google_ads.translate(google_payload("gl-t", is_test=True))

@@ -7,7 +7,9 @@ Google posts JSON: ``lead_id``, ``user_column_data`` (``column_id``,
 and ``lead_submit_time``.
 """
 
+import datetime
 import hmac
+import re
 
 LEAD_TYPE = "google_ads.lead"
 TEST_TYPE = "google_ads.test"
@@ -53,11 +55,56 @@ def _text(value):
     raise GoogleAdsError("value", "must be a string or a number")
 
 
+_INTEGER = re.compile(r"[+-]?\d{1,15}\Z")
+_YES = frozenset({"yes", "true", "1", "y"})
+_NO = frozenset({"no", "false", "0", "n"})
+
+
+def custom_value(spec, text):
+    """The value of the webhook schema's ``fields`` for ``text``, Google's
+    answer, in a custom field; None when the answer is not of the field's type
+    (it is then kept for the history).
+
+    ``spec``: the field's name (a text field), or ``(name, type, options)``
+    where ``options`` maps a selection's labels and keys (casefolded) to its
+    keys.
+    """
+    ftype, options = ("char", {}) if isinstance(spec, str) else spec[1:]
+    if ftype in ("char", "text"):
+        return text
+    if ftype == "integer":
+        return int(text) if _INTEGER.match(text) else None
+    if ftype == "float":
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+        return number if abs(number) < 1e15 else None
+    if ftype == "boolean":
+        answer = text.casefold()
+        return True if answer in _YES else False if answer in _NO else None
+    if ftype in ("date", "datetime"):
+        parse = (
+            datetime.date.fromisoformat
+            if ftype == "date"
+            else datetime.datetime.fromisoformat
+        )
+        try:
+            parse(text)
+        except ValueError:
+            return None
+        return text
+    if ftype == "selection":
+        return options.get(text.casefold())
+    return None
+
+
 def translate(payload, custom_labels=None):
     """The event of the webhook schema of a Google Ads lead form submission.
 
-    ``custom_labels``: ``{label casefolded: custom field name}`` of the text
-    custom fields; an answer whose ``column_name`` is one of them fills it.
+    ``custom_labels``: ``{label casefolded: spec}`` of the custom fields (see
+    ``custom_value``); an answer whose ``column_name`` is one of them fills it
+    when it is of the field's type.
     The name, phone and email come from Google's standard columns; every
     other answer is kept for the history. ``google_key`` is not kept.
     """
@@ -91,8 +138,10 @@ def translate(payload, custom_labels=None):
             "LAST_NAME",
         ):
             values.setdefault(column_id, value)
-        elif name.casefold() in custom_labels:
-            fields.setdefault(custom_labels[name.casefold()], value)
+        elif (spec := custom_labels.get(name.casefold())) is not None and (
+            converted := custom_value(spec, value)
+        ) is not None:
+            fields.setdefault(spec if isinstance(spec, str) else spec[0], converted)
         else:
             answers.append({"question": name, "answer": value})
     name = values.get("FULL_NAME") or " ".join(
