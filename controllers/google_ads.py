@@ -15,26 +15,6 @@ from odoo.addons.leads_management.tools import google_ads
 from .adapters import LeadsAdapter, Refused, register
 from .main import WEBHOOK_ROUTE, serve
 
-# Only text custom fields take an answer as it is; the others are in the history.
-CUSTOM_TYPES = (
-    "char",
-    "text",
-    "integer",
-    "float",
-    "boolean",
-    "date",
-    "datetime",
-    "selection",
-)
-
-
-def _selection_keys(field):
-    """A selection's labels and keys, casefolded, to its keys."""
-    if field.type != "selection" or not isinstance(field.selection, list):
-        return {}
-    keys = {str(key).casefold(): key for key, _label in field.selection}
-    return keys | {str(label).casefold(): key for key, label in field.selection}
-
 
 @register("google_ads")
 class GoogleAdsAdapter(LeadsAdapter):
@@ -63,12 +43,7 @@ class GoogleAdsAdapter(LeadsAdapter):
             raise Refused(400, "invalid_payload", str(exc)) from exc
 
     def _custom_labels(self):
-        Lead = request.env["leads.lead"]
-        return {
-            field.string.casefold(): (name, field.type, _selection_keys(field))
-            for name, field in Lead._fields.items()
-            if name.startswith("x_") and field.manual and field.type in CUSTOM_TYPES
-        }
+        return request.env["leads.field"]._leads_answer_specs()
 
     def answer(self, response):
         return request.make_json_response({}, status=200)

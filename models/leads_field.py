@@ -334,6 +334,24 @@ class LeadsField(models.Model):
         technical_fields.unlink()
         return res
 
+    @api.model
+    def _leads_answer_specs(self):
+        """``{label casefolded: (field name, type, selection)}`` of the lead's
+        custom fields, for the senders that name a field by its label (Google
+        Ads lead forms)."""
+        types = dict(FIELD_TYPES)
+        return {
+            field.string.casefold(): (
+                name,
+                field.type,
+                field._description_selection(self.env)
+                if field.type == "selection"
+                else [],
+            )
+            for name, field in self.env["leads.lead"]._fields.items()
+            if name.startswith("x_") and field.manual and field.type in types
+        }
+
     def action_delete_field(self):
         """The form's Delete, whose confirmation says what is lost."""
         self.unlink()

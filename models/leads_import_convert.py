@@ -6,13 +6,10 @@ channels by name, UTM records, custom fields by type, and the contact rules of
 every lead (leads.contact.mixin). A row that cannot be imported raises RowError.
 """
 
-from datetime import datetime
-
-import pytz
-
 from odoo import api, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..tools import text_values
 from ..tools.contact import email_key
 from ..tools.csv_reader import normalize_label
 from .leads_import_run import STANDARD_TARGETS, RowError
@@ -44,9 +41,6 @@ CUSTOM_TYPES = (
     "datetime",
     "selection",
 )
-TRUE_VALUES = {"1", "true", "yes", "y", "x", "on", "vrai", "oui", "ja", "si"}
-FALSE_VALUES = {"0", "false", "no", "n", "off", "faux", "non", "nein"}
-INT_LIMIT = 2**31
 
 
 class LeadsImportConvert(models.AbstractModel):
@@ -296,16 +290,18 @@ class LeadsImportConvert(models.AbstractModel):
         parsers = {
             "char": (lambda: raw, ""),
             "text": (lambda: raw, ""),
-            "integer": (lambda: self._import_parse_integer(raw), "whole number"),
-            "float": (lambda: self._import_parse_float(raw), "number"),
-            "boolean": (lambda: self._import_parse_boolean(raw), "yes/no value"),
-            "date": (lambda: self._import_parse_date(raw), "date (YYYY-MM-DD)"),
+            "integer": (lambda: text_values.parse_integer(raw), "whole number"),
+            "float": (lambda: text_values.parse_float(raw), "number"),
+            "boolean": (lambda: text_values.parse_boolean(raw), "yes/no value"),
+            "date": (lambda: text_values.parse_date(raw), "date (YYYY-MM-DD)"),
             "datetime": (
-                lambda: self._import_parse_datetime(raw, run.tz),
+                lambda: text_values.parse_datetime(raw, run.tz),
                 "date and time (YYYY-MM-DD HH:MM:SS)",
             ),
             "selection": (
-                lambda: self._import_parse_selection(field, raw),
+                lambda: text_values.parse_selection(
+                    field._description_selection(self.env), raw
+                ),
                 "option of the list",
             ),
         }
@@ -323,54 +319,3 @@ class LeadsImportConvert(models.AbstractModel):
                     column=column,
                 )
             ) from None
-
-    def _import_parse_integer(self, raw):
-        value = int(raw.replace(" ", ""))
-        if not -INT_LIMIT <= value < INT_LIMIT:
-            raise ValueError(raw)
-        return value
-
-    def _import_parse_float(self, raw):
-        text = raw.replace(" ", "")
-        if "," in text and "." not in text:
-            text = text.replace(",", ".")
-        value = float(text)
-        if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError(raw)
-        return value
-
-    def _import_parse_boolean(self, raw):
-        key = normalize_label(raw)
-        if key in TRUE_VALUES:
-            return True
-        if key in FALSE_VALUES:
-            return False
-        raise ValueError(raw)
-
-    def _import_parse_date(self, raw):
-        for fmt in ("%Y-%m-%d", "%Y/%m/%d"):
-            try:
-                return datetime.strptime(raw, fmt).date()
-            except ValueError:
-                continue
-        raise ValueError(raw)
-
-    def _import_parse_datetime(self, raw, tz):
-        """ISO date and time, in the importing user's time zone unless ``Z``."""
-        text = raw.replace("T", " ").removesuffix("Z")
-        for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
-            try:
-                value = datetime.strptime(text, fmt)
-            except ValueError:
-                continue
-            if raw.endswith("Z"):
-                return value
-            return tz.localize(value).astimezone(pytz.UTC).replace(tzinfo=None)
-        raise ValueError(raw)
-
-    def _import_parse_selection(self, field, raw):
-        key = normalize_label(raw)
-        for value, label in field._description_selection(self.env):
-            if key in (normalize_label(value), normalize_label(label)):
-                return value
-        raise ValueError(raw)

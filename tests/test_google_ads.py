@@ -225,7 +225,7 @@ class TestGoogleAdsTranslation:
         assert "google_key" not in json.dumps(event)
 
     def test_custom_values_by_type(self):
-        species = ("x_species", "selection", {"dog": "dog", "chien": "dog"})
+        species = ("x_species", "selection", [("dog", "Chien")])
         cases = [
             (("x_n", "integer", {}), "3", 3),
             (("x_n", "integer", {}), "three", None),
@@ -235,6 +235,7 @@ class TestGoogleAdsTranslation:
             (("x_b", "boolean", {}), "maybe", None),
             (("x_d", "date", {}), "2026-12-10", "2026-12-10"),
             (("x_d", "date", {}), "10/12/2026", None),
+            (("x_t", "datetime", {}), "2026-12-10 09:30", "2026-12-10T09:30:00"),
             (species, "Chien", "dog"),
             (species, "Cat", None),
             ("x_text", "anything", "anything"),

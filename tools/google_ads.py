@@ -7,9 +7,11 @@ Google posts JSON: ``lead_id``, ``user_column_data`` (``column_id``,
 and ``lead_submit_time``.
 """
 
-import datetime
 import hmac
-import re
+
+import pytz
+
+from . import text_values
 
 LEAD_TYPE = "google_ads.lead"
 TEST_TYPE = "google_ads.test"
@@ -55,48 +57,34 @@ def _text(value):
     raise GoogleAdsError("value", "must be a string or a number")
 
 
-_INTEGER = re.compile(r"[+-]?\d{1,15}\Z")
-_YES = frozenset({"yes", "true", "1", "y"})
-_NO = frozenset({"no", "false", "0", "n"})
+# Google's answers carry no time zone: a date and time is read in UTC.
+_PARSERS = {
+    "integer": text_values.parse_integer,
+    "float": text_values.parse_float,
+    "boolean": text_values.parse_boolean,
+    "date": lambda raw: text_values.parse_date(raw).isoformat(),
+    "datetime": lambda raw: text_values.parse_datetime(raw, pytz.UTC).isoformat(),
+}
 
 
 def custom_value(spec, text):
     """The value of the webhook schema's ``fields`` for ``text``, Google's
-    answer, in a custom field; None when the answer is not of the field's type
+    answer, in a custom field, read as the import reads a cell
+    (tools/text_values.py); None when the answer is not of the field's type
     (it is then kept for the history).
 
     ``spec``: the field's name (a text field), or ``(name, type, options)``
-    where ``options`` maps a selection's labels and keys (casefolded) to its
-    keys.
+    with ``options`` the selection's ``[(key, label)]``.
     """
-    ftype, options = ("char", {}) if isinstance(spec, str) else spec[1:]
+    ftype, options = ("char", []) if isinstance(spec, str) else spec[1:]
     if ftype in ("char", "text"):
         return text
-    if ftype == "integer":
-        return int(text) if _INTEGER.match(text) else None
-    if ftype == "float":
-        try:
-            number = float(text)
-        except ValueError:
-            return None
-        return number if abs(number) < 1e15 else None
-    if ftype == "boolean":
-        answer = text.casefold()
-        return True if answer in _YES else False if answer in _NO else None
-    if ftype in ("date", "datetime"):
-        parse = (
-            datetime.date.fromisoformat
-            if ftype == "date"
-            else datetime.datetime.fromisoformat
-        )
-        try:
-            parse(text)
-        except ValueError:
-            return None
-        return text
-    if ftype == "selection":
-        return options.get(text.casefold())
-    return None
+    try:
+        if ftype == "selection":
+            return text_values.parse_selection(options, text)
+        return _PARSERS[ftype](text)
+    except (KeyError, ValueError, OverflowError):
+        return None
 
 
 def translate(payload, custom_labels=None):
