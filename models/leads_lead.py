@@ -1204,11 +1204,14 @@ class LeadsLead(models.Model):
     def leads_duplicates_action(self, kind, ids):
         """The matches of the duplicate warning, in a dialog: the lead being
         typed stays a draft underneath (opening them must not save it)."""
-        model, name = {
+        targets = {
             "lead": ("leads.lead", self.env._("Matching Leads")),
             "client": ("res.partner", self.env._("Matching Clients")),
-        }[kind]
-        ids = [int(i) for i in ids]
+        }
+        if kind not in targets or not isinstance(ids, list | tuple):
+            raise UserError(self.env._("These matches cannot be opened."))
+        model, name = targets[kind]
+        ids = [i for i in ids if isinstance(i, int) and not isinstance(i, bool)]
         action = {
             "type": "ir.actions.act_window",
             "name": name,

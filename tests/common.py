@@ -100,3 +100,14 @@ class LeadsCommon(BaseCommon):
         )
         self.addCleanup(lambda: field.exists().unlink())
         return field
+
+
+class LeadsRpcMixin:
+    """For HttpCase tests: what the web client sends, as a given user."""
+
+    def call_kw(self, login, model, method, args, kwargs=None):
+        self.authenticate(login, login)
+        return self.make_jsonrpc_request(
+            f"/web/dataset/call_kw/{model}/{method}",
+            {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
+        )

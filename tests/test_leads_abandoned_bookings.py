@@ -4,13 +4,14 @@ from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from .common import LeadsRpcMixin
 from .test_controller_webhook import WebhookCommon
 
 BOOKINGS_DOMAIN = [("channel_id.code", "=", "abandoned_booking")]
 
 
 @tagged("post_install", "-at_install")
-class TestAbandonedBookings(WebhookCommon):
+class TestAbandonedBookings(LeadsRpcMixin, WebhookCommon):
     """Abandoned Bookings: what was being booked, and one of the individual
     scope's three ways to a lead (setup guide)."""
 
@@ -39,12 +40,6 @@ class TestAbandonedBookings(WebhookCommon):
                 "phone": "+1 415 555 0172",
                 "company_id": cls.company_a.id,
             }
-        )
-
-    def call_kw(self, model, method, args, kwargs=None):
-        return self.make_jsonrpc_request(
-            f"/web/dataset/call_kw/{model}/{method}",
-            {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
         )
 
     def test_booking_details_from_the_webhook(self):
@@ -106,6 +101,7 @@ class TestAbandonedBookings(WebhookCommon):
         )
         self.assertEqual(action["res_model"], "leads.lead")
         records = self.call_kw(
+            "bookings_individual",
             "leads.lead",
             "web_search_read",
             [],

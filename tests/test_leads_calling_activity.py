@@ -2,11 +2,11 @@ import json
 
 from odoo.tests import HttpCase, tagged
 
-from .common import LeadsCommon
+from .common import LeadsCommon, LeadsRpcMixin
 
 
 @tagged("post_install", "-at_install")
-class TestCallingActivityInWords(HttpCase, LeadsCommon):
+class TestCallingActivityInWords(LeadsRpcMixin, HttpCase, LeadsCommon):
     """Calling Activity speaks the staff's words: what happened, who it was,
     and the message they must answer, to those who may see the contact."""
 
@@ -58,15 +58,12 @@ class TestCallingActivityInWords(HttpCase, LeadsCommon):
         )
 
     def web_read(self, login, events, spec):
-        self.authenticate(login, login)
-        return self.make_jsonrpc_request(
-            "/web/dataset/call_kw/leads.inbound.event/web_read",
-            {
-                "model": "leads.inbound.event",
-                "method": "web_read",
-                "args": [events.ids],
-                "kwargs": {"specification": spec},
-            },
+        return self.call_kw(
+            login,
+            "leads.inbound.event",
+            "web_read",
+            [events.ids],
+            {"specification": spec},
         )
 
     def test_types_read_as_labels_and_titles_name_the_caller(self):

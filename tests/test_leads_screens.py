@@ -2,12 +2,14 @@ from lxml import etree
 
 from odoo import http
 from odoo.tests import HttpCase, tagged
+from odoo.tests.common import JsonRpcException
+from odoo.tools import mute_logger
 
-from .common import LeadsCommon
+from .common import LeadsCommon, LeadsRpcMixin
 
 
 @tagged("post_install", "-at_install")
-class TestLeadsScreens(HttpCase, LeadsCommon):
+class TestLeadsScreens(LeadsRpcMixin, HttpCase, LeadsCommon):
     """What the web client is given to show: what staff see, in their words."""
 
     @classmethod
@@ -19,13 +21,6 @@ class TestLeadsScreens(HttpCase, LeadsCommon):
         cls.no_contact = cls.make_user("screens_no_contact", "view_working")
         for user in (cls.front_desk, cls.no_contact):
             user.password = user.login
-
-    def call_kw(self, login, model, method, args, kwargs=None):
-        self.authenticate(login, login)
-        return self.make_jsonrpc_request(
-            f"/web/dataset/call_kw/{model}/{method}",
-            {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
-        )
 
     def form_arch(self, login):
         views = self.call_kw(
@@ -107,3 +102,12 @@ class TestLeadsScreens(HttpCase, LeadsCommon):
                 "Abroad": "+32 470 12 34 56",
             },
         )
+
+    @mute_logger("odoo.http")
+    def test_opening_matches_of_bad_input_is_a_clear_refusal(self):
+        for args in (["bogus", [1]], ["lead", "1; drop"]):
+            with self.subTest(args=args), self.assertRaises(JsonRpcException) as caught:
+                self.call_kw(
+                    "screens_front_desk", "leads.lead", "leads_duplicates_action", args
+                )
+            self.assertEqual(str(caught.exception), "odoo.exceptions.UserError")
