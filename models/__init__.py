@@ -11,6 +11,10 @@ from . import leads_inbound_key
 from . import leads_lifecycle_stage
 from . import leads_contact_mixin
 from . import leads_lead
+from . import leads_lead_access
+from . import leads_lead_conversion
+from . import leads_lead_duplicates
+from . import leads_lead_webhook
 from . import leads_lead_click
 from . import leads_lead_web
 from . import leads_report
