@@ -1,12 +1,15 @@
 import re
 import unicodedata
 
+import pytz
 from lxml import etree
 from lxml.builder import E
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
+
+from ..tools import text_values
 
 FIELD_TYPES = [
     ("char", "Text (single line)"),
@@ -34,6 +37,16 @@ SAFE_CONVERSIONS = {
     ("char", "text"),
     ("text", "char"),
 }
+
+
+class CustomValueError(ValueError):
+    """A value that is not of its custom field's type; ``expected`` names the
+    type in the user's words ("whole number")."""
+
+    def __init__(self, expected):
+        super().__init__(expected)
+        self.expected = expected
+
 
 # The module-owned inherited views regenerated from the list of custom fields.
 CUSTOM_VIEWS = {
@@ -351,6 +364,38 @@ class LeadsField(models.Model):
             for name, field in self.env["leads.lead"]._fields.items()
             if name.startswith("x_") and field.manual and field.type in types
         }
+
+    @api.model
+    def _leads_field_value(self, fname, value, tz=pytz.UTC):
+        """What the custom lead field ``fname`` stores for ``value``: text, or a
+        JSON number or true/false of its type (tools/text_values.py). The one
+        conversion of imports, webhooks and ads forms; a date and time without
+        its own time zone is read in ``tz``. Raises CustomValueError."""
+        field = self.env["leads.lead"]._fields[fname]
+        options = (
+            field._description_selection(self.env) if field.type == "selection" else ()
+        )
+        try:
+            return text_values.convert(field.type, value, options=options, tz=tz)
+        except (ValueError, OverflowError):
+            # OverflowError: a date and time at the edge of the calendar that
+            # leaves it once converted to UTC (9999-12-31 23:00 in New York).
+            raise CustomValueError(self._leads_expected_value(field.type)) from None
+
+    @api.model
+    def _leads_expected_value(self, ftype):
+        _ = self.env._
+        expected = {
+            "char": _("text"),
+            "text": _("text"),
+            "integer": _("whole number"),
+            "float": _("number"),
+            "boolean": _("yes/no value"),
+            "date": _("date (YYYY-MM-DD)"),
+            "datetime": _("date and time (YYYY-MM-DD HH:MM:SS)"),
+            "selection": _("option of the list"),
+        }
+        return expected.get(ftype, ftype)
 
     def action_delete_field(self):
         """The form's Delete, whose confirmation says what is lost."""

@@ -9,9 +9,9 @@ every lead (leads.contact.mixin). A row that cannot be imported raises RowError.
 from odoo import api, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..tools import text_values
 from ..tools.contact import email_key
 from ..tools.csv_reader import normalize_label
+from .leads_field import CustomValueError
 from .leads_import_run import STANDARD_TARGETS, RowError
 from .leads_text import text_to_html
 
@@ -287,35 +287,14 @@ class LeadsImportConvert(models.AbstractModel):
 
     def _import_convert_custom(self, run, field, raw, column):
         """Convert a custom field's cell to its type or raise RowError."""
-        parsers = {
-            "char": (lambda: raw, ""),
-            "text": (lambda: raw, ""),
-            "integer": (lambda: text_values.parse_integer(raw), "whole number"),
-            "float": (lambda: text_values.parse_float(raw), "number"),
-            "boolean": (lambda: text_values.parse_boolean(raw), "yes/no value"),
-            "date": (lambda: text_values.parse_date(raw), "date (YYYY-MM-DD)"),
-            "datetime": (
-                lambda: text_values.parse_datetime(raw, run.tz),
-                "date and time (YYYY-MM-DD HH:MM:SS)",
-            ),
-            "selection": (
-                lambda: text_values.parse_selection(
-                    field._description_selection(self.env), raw
-                ),
-                "option of the list",
-            ),
-        }
-        parser, expected = parsers[field.type]
         try:
-            return parser()
-        except (ValueError, OverflowError):
-            # OverflowError: a date and time at the edge of the calendar that
-            # leaves it once converted to UTC (9999-12-31 23:00 in New York).
+            return self.env["leads.field"]._leads_field_value(field.name, raw, run.tz)
+        except CustomValueError as exc:
             raise RowError(
                 self.env._(
                     "%(value)s is not a valid %(expected)s in column %(column)s.",
                     value=raw,
-                    expected=expected,
+                    expected=exc.expected,
                     column=column,
                 )
             ) from None

@@ -7,7 +7,6 @@ models/leads_inbound_event_process.py; a sender's own needs are its extension
 map the exceptions of leads_management/exceptions.py to answers.
 """
 
-import datetime
 import hashlib
 import json
 import logging
@@ -19,15 +18,16 @@ from odoo.tools import LazyTranslate, clean_context, frozendict
 
 from ..exceptions import IdempotencyConflict
 from ..tools.text import neutralize_formula
+from ..tools.text_values import TEXT_TYPES
 from ..tools.webhook_payload import (
     EVENT_TYPES,
     MAX_MESSAGE,
-    MAX_OCCURRED_AT,
     MAX_PATH,
     InvalidPayload,
     check_str,
     parse_event,
 )
+from .leads_field import CustomValueError
 
 _logger = logging.getLogger(__name__)
 
@@ -421,49 +421,21 @@ class LeadsInboundEvent(models.Model):
         return result
 
     @api.model
-    def _validate_custom_value(self, field, value, name):  # noqa: C901
-        if value is None:
-            return False
-        ftype = field.type
-        if ftype in ("char", "text", "html"):
-            value = check_str(value, name, MAX_MESSAGE if ftype != "char" else 1024)
+    def _validate_custom_value(self, field, value, name):
+        if field.type in TEXT_TYPES and value is not None:
+            value = check_str(
+                value, name, 1024 if field.type == "char" else MAX_MESSAGE
+            )
             return neutralize_formula(value) or False
-        if ftype == "boolean":
-            if not isinstance(value, bool):
-                raise InvalidPayload(name, "must be true or false")
-            return value
-        if ftype == "integer":
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise InvalidPayload(name, "must be an integer")
-            if not -(2**31) <= value < 2**31:
-                raise InvalidPayload(name, "is out of range")
-            return value
-        if ftype in ("float", "monetary"):
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise InvalidPayload(name, "must be a number")
-            if abs(value) > 1e15:
-                raise InvalidPayload(name, "is out of range")
-            return float(value)
-        if ftype in ("date", "datetime"):
-            value = check_str(value, name, MAX_OCCURRED_AT)
-            try:
-                parsed = datetime.datetime.fromisoformat(
-                    (value or "").replace("Z", "+00:00")
-                )
-                if ftype == "date":
-                    return parsed.date()
-                if parsed.tzinfo:
-                    # OverflowError at the edges of the calendar (year 1 or 9999).
-                    parsed = parsed.astimezone(datetime.timezone.utc)
-            except (ValueError, OverflowError) as exc:
-                raise InvalidPayload(name, "must be an ISO 8601 date") from exc
-            return parsed.replace(tzinfo=None)
-        if ftype == "selection":
-            keys = [k for k, _label in field._description_selection(self.env)]
-            if value not in keys:
-                raise InvalidPayload(name, "must be one of " + ", ".join(keys))
-            return value
-        raise InvalidPayload(name, "cannot be set by webhooks")
+        try:
+            return self.env["leads.field"]._leads_field_value(field.name, value)
+        except CustomValueError as exc:
+            if field.type == "selection":
+                keys = [k for k, _label in field._description_selection(self.env)]
+                raise InvalidPayload(
+                    name, "must be one of " + ", ".join(keys)
+                ) from None
+            raise InvalidPayload(name, f"must be a valid {exc.expected}") from None
 
     @api.depends("provider", "event_type")
     def _compute_event_type_label(self):

@@ -20,6 +20,8 @@ from . import test_leads_field
 from . import test_leads_field_uninstall
 from . import test_leads_import_wizard
 from . import test_csv_reader
+from . import test_custom_field_values
+from . import test_text_values
 from . import test_robustness_io
 from . import test_leads_access_records
 from . import test_leads_access_chatter

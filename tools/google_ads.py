@@ -8,8 +8,7 @@ and ``lead_submit_time``.
 """
 
 import hmac
-
-import pytz
+from datetime import date
 
 from . import text_values
 
@@ -57,34 +56,22 @@ def _text(value):
     raise GoogleAdsError("value", "must be a string or a number")
 
 
-# Google's answers carry no time zone: a date and time is read in UTC.
-_PARSERS = {
-    "integer": text_values.parse_integer,
-    "float": text_values.parse_float,
-    "boolean": text_values.parse_boolean,
-    "date": lambda raw: text_values.parse_date(raw).isoformat(),
-    "datetime": lambda raw: text_values.parse_datetime(raw, pytz.UTC).isoformat(),
-}
-
-
 def custom_value(spec, text):
     """The value of the webhook schema's ``fields`` for ``text``, Google's
-    answer, in a custom field, read as the import reads a cell
-    (tools/text_values.py); None when the answer is not of the field's type
-    (it is then kept for the history).
+    answer, in a custom field, read as every path reads it
+    (``text_values.convert``; Google's answers carry no time zone, a date and
+    time is in UTC); None when the answer is not of the field's type (it is
+    then kept for the history).
 
     ``spec``: the field's name (a text field), or ``(name, type, options)``
     with ``options`` the selection's ``[(key, label)]``.
     """
     ftype, options = ("char", []) if isinstance(spec, str) else spec[1:]
-    if ftype in ("char", "text"):
-        return text
     try:
-        if ftype == "selection":
-            return text_values.parse_selection(options, text)
-        return _PARSERS[ftype](text)
-    except (KeyError, ValueError, OverflowError):
+        value = text_values.convert(ftype, text, options=options)
+    except (ValueError, OverflowError):
         return None
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def translate(payload, custom_labels=None):
