@@ -284,43 +284,49 @@ class LeadsField(models.Model):
 
     def write(self, vals):
         self.check_access("write")
+        # Refuse before anything is written, so that a refusal changes nothing.
+        self._check_write(vals)
+        old_types = {record.id: record.field_type for record in self}
+        res = super().write(vals)
+        self._apply_write(vals, old_types)
+        return res
+
+    def _check_write(self, vals):
         if "field_id" in vals and not self.env.su:
             raise UserError(
                 self.env._("The technical field of a custom field cannot change.")
             )
-        if "field_name" in vals:
-            for record in self:
-                if record.field_id and vals["field_name"] != record.field_name:
-                    raise UserError(
-                        self.env._(
-                            "The technical name of %(label)s cannot change once the "
-                            "field exists. Create a new field instead.",
-                            label=record.name,
-                        )
-                    )
-        old_types = {record.id: record.field_type for record in self}
-        # Refuse before anything is written, so that a refusal changes nothing.
         for record in self.filtered("field_id"):
+            if "field_name" in vals and vals["field_name"] != record.field_name:
+                raise UserError(
+                    self.env._(
+                        "The technical name of %(label)s cannot change once the "
+                        "field exists. Create a new field instead.",
+                        label=record.name,
+                    )
+                )
             if "field_type" in vals and vals["field_type"] != record.field_type:
                 record._check_type_change(vals["field_type"])
             if "selection_options" in vals and record.field_type == "selection":
                 record._check_removed_options(vals["selection_options"])
-        res = super().write(vals)
+
+    def _apply_write(self, vals, old_types):
+        """Carry a written change over to the technical field and the views."""
+        with_field = self.filtered("field_id")
         if "field_type" in vals:
-            for record in self:
-                if record.field_id and old_types[record.id] != record.field_type:
+            for record in with_field:
+                if old_types[record.id] != record.field_type:
                     record._change_type()
         if "selection_options" in vals or "field_type" in vals:
             for record in self.filtered(lambda r: r.field_type == "selection"):
                 record._sync_selection_options()
         if "name" in vals or "help" in vals:
-            for record in self.filtered("field_id"):
+            for record in with_field:
                 record.field_id.sudo().write(
                     {"field_description": record.name, "help": record.help or False}
                 )
         if {"name", "sequence", "field_type", "selection_options"} & set(vals):
             self._regenerate_views()
-        return res
 
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)

@@ -178,43 +178,56 @@ class LeadsLeadCopy(models.Model):
             {name for row in rows for name in row}.difference(models.LOG_ACCESS_COLUMNS)
         )
         columns = [self._fields[name] for name in names]
-        if any(
-            not field.column_type
-            or field.type not in COPY_TYPES
-            or name == "id"
+        if not all(map(self._leads_copy_column_supported, columns)):
+            return self._create_normalized(vals_list)
+        ids = self._leads_copy_reserve_ids(len(rows))
+        lines = self._leads_copy_lines(ids, rows, given, columns, escaped_html)
+        self._leads_copy_run(names, lines, meanwhile)
+        records = Lead.browse(ids)
+        self._leads_copy_after_insert(records, rows, given, columns)
+        return records
+
+    @api.model
+    def _leads_copy_column_supported(self, field):
+        return bool(
+            field.column_type
+            and field.type in COPY_TYPES
+            and field.name != "id"
             # create() decides per lead which given computed values it keeps;
             # only the keys (see _create_normalized) are kept here.
-            or (field.compute and name not in ("phone_sanitized", "email_normalized"))
-            for name, field in zip(names, columns, strict=True)
-        ):
-            return self._create_normalized(vals_list)
-        cr = self.env.cr
-        cr.execute(
+            and (
+                not field.compute
+                or field.name in ("phone_sanitized", "email_normalized")
+            )
+        )
+
+    @api.model
+    def _leads_copy_reserve_ids(self, count):
+        self.env.cr.execute(
             SQL(
                 "SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
                 "FROM generate_series(1, %s)",
                 self._table,
-                len(rows),
+                count,
             )
         )
-        ids = [row[0] for row in cr.fetchall()]
-        now, uid = cr.now(), self.env.uid
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _leads_copy_lines(self, ids, rows, given, columns, escaped_html):
+        """The COPY lines of ``rows``, an iterator the stream pulls from: what
+        needs the database is read here, before the COPY holds the connection."""
+        now, uid = self.env.cr.now(), self.env.uid
         log_cells = "\t".join(map(_copy_cell, (uid, now, uid, now)))
         converters = [
             (field.name, self._leads_copy_converter(field, field.name in escaped_html))
             for field in columns
         ]
+        return _copy_lines(zip(ids, rows, given, strict=True), log_cells, converters)
 
-        def lines():
-            for id_, row, vals in zip(ids, rows, given, strict=True):
-                cells = [str(id_), log_cells]
-                for name, convert in converters:
-                    if name in row:
-                        cells.append(convert(row[name], row, vals))
-                    else:
-                        cells.append("\\N")
-                yield "\t".join(cells) + "\n"
-
+    @api.model
+    def _leads_copy_run(self, names, lines, meanwhile):
+        cr = self.env.cr
         copy = SQL(
             "COPY %s (%s) FROM STDIN",
             SQL.identifier(self._table),
@@ -223,14 +236,18 @@ class LeadsLeadCopy(models.Model):
                 for name in ("id", *models.LOG_ACCESS_COLUMNS, *names)
             ),
         )
-        with _CopyStream(lines(), cr.connection, meanwhile) as data:
+        with _CopyStream(lines, cr.connection, meanwhile) as data:
             try:
                 cr.copy_expert(copy.code, data)
             except psycopg2.Error as exc:
                 if data.error is None:
                     raise
                 raise data.error from exc
-        records = Lead.browse(ids)
+
+    @api.model
+    def _leads_copy_after_insert(self, records, rows, given, columns):
+        """What create() does after its INSERT."""
+        names = [field.name for field in columns]
         self._leads_copy_cache(records, rows, names)
         # The keys kept as given, as _create_normalized keeps them.
         protected = [
@@ -244,14 +261,13 @@ class LeadsLeadCopy(models.Model):
         # The fields left out are empty, consistent with any business.
         if self._check_company_auto and (
             checked := [
-                name
-                for name in names
-                if getattr(self._fields[name], "check_company", False)
+                field.name
+                for field in columns
+                if getattr(field, "check_company", False)
             ]
         ):
             records._check_company(checked)
         records.check_access("create")
-        return records
 
     @api.model
     def _leads_copy_converter(self, field, escaped):
@@ -269,36 +285,15 @@ class LeadsLeadCopy(models.Model):
             return _copy_cell(field.convert_to_column_insert(value, self, row))
 
         if escaped:
-
-            def convert_escaped(value, row, given):
-                if field.name in given:
-                    return _copy_cell(value or None)
-                return convert(value, row, given)
-
-            return convert_escaped
+            return _escaped_converter(field.name, convert)
         if (
             field.type in ("char", "text")
             and not field.translate
             and not field.company_dependent
         ):
-            size = field.size
-
-            def convert_text(value, row, given):
-                if type(value) is str:
-                    return value[:size].translate(_COPY_ESCAPES)
-                return convert(value, row, given)
-
-            return convert_text
+            return _text_converter(field.size, convert)
         if field.type in ("many2one", "boolean", "integer", "selection"):
-            converted = {}
-
-            def convert_repeated(value, row, given):
-                key = (type(value), value)
-                if key not in converted:
-                    converted[key] = convert(value, row, given)
-                return converted[key]
-
-            return convert_repeated
+            return _repeated_converter(convert)
         return convert
 
     @api.model
@@ -339,3 +334,44 @@ class LeadsLeadCopy(models.Model):
         # Leads have no _inherits parent nor properties field, whose defaults
         # would depend on the values.
         return {**defaults, **values}
+
+
+def _escaped_converter(fname, convert):
+    def convert_escaped(value, row, given):
+        if fname in given:
+            return _copy_cell(value or None)
+        return convert(value, row, given)
+
+    return convert_escaped
+
+
+def _text_converter(size, convert):
+    def convert_text(value, row, given):
+        if type(value) is str:
+            return value[:size].translate(_COPY_ESCAPES)
+        return convert(value, row, given)
+
+    return convert_text
+
+
+def _repeated_converter(convert):
+    converted = {}
+
+    def convert_repeated(value, row, given):
+        key = (type(value), value)
+        if key not in converted:
+            converted[key] = convert(value, row, given)
+        return converted[key]
+
+    return convert_repeated
+
+
+def _copy_lines(rows, log_cells, converters):
+    for id_, row, vals in rows:
+        cells = [str(id_), log_cells]
+        for name, convert in converters:
+            if name in row:
+                cells.append(convert(row[name], row, vals))
+            else:
+                cells.append("\\N")
+        yield "\t".join(cells) + "\n"
