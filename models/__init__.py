@@ -36,3 +36,4 @@ from . import res_config_settings_ads
 from . import res_partner
 from . import res_users
 from . import res_country
+from . import sms_sms

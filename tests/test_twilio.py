@@ -1,5 +1,6 @@
 import itertools
 import time
+from unittest.mock import patch
 from urllib.parse import parse_qsl
 
 from lxml import etree
@@ -637,6 +638,15 @@ class TestTwilioOutgoing(MockSmsTwilioApi, TwilioCommon):
         super().setUp()
         self.twilio_posts.clear()
 
+    def run_sms_queue(self):
+        """Odoo's SMS cron (sms.sms._process_queue), as the cron runs it, in
+        the main business; without the commit of its progress, which a test
+        may not make."""
+        cron_env = self.env(user=self.env.ref("base.user_root"), su=True)
+        self.assertEqual(cron_env.company, self.env.ref("base.main_company"))
+        with patch.object(type(self.env["ir.cron"]), "_commit_progress"):
+            cron_env["sms.sms"]._process_queue()
+
     def composer(self, leads, **vals):
         return (
             self.env["sms.composer"]
@@ -701,3 +711,42 @@ class TestTwilioOutgoing(MockSmsTwilioApi, TwilioCommon):
         with self.mock_sms_twilio_gateway(), self.assertRaises(UserError):
             self.composer(lead, body="Still there?")._action_send_sms()
         self.assertFalse(self.twilio_posts)
+
+    def test_missed_call_sms_leaves_once_from_the_business_number_after_the_call(
+        self,
+    ):
+        self.company_a.write(
+            {"leads_call_forward_number": "+14155550177", "leads_missed_call_sms": True}
+        )
+        pairs, _response = self.call()
+        self.outcome(pairs, DialCallStatus="no-answer")
+        self.outcome(pairs, DialCallStatus="no-answer")
+        # Nothing leaves inside Twilio's request: Odoo's SMS queue sends it
+        # once the outcome is committed.
+        queued = self.Sms.search([("number", "=", self.CALLER)])
+        self.assertEqual(queued.mapped("state"), ["outgoing"])
+        with self.mock_sms_twilio_gateway():
+            for _run in range(2):
+                self.run_sms_queue()
+        self.assertEqual(
+            [(p["From"], p["To"], p["Body"]) for p in self.twilio_posts],
+            [(self.NUMBER_A, self.CALLER, self.company_a.leads_missed_call_sms_body)],
+        )
+
+    def test_queued_mass_sms_leaves_from_each_business_number(self):
+        other = "+14155550912"
+        leads = self.Lead.create(
+            [
+                {"name": "A", "phone": self.CALLER, "company_id": self.company_a.id},
+                {"name": "B", "phone": other, "company_id": self.company_b.id},
+            ]
+        )
+        composer = self.composer(
+            leads, body="Spring offer", composition_mode="mass", mass_force_send=False
+        )
+        composer._action_send_sms()
+        self.assertFalse(self.twilio_posts, "queued, not sent")
+        with self.mock_sms_twilio_gateway():
+            self.run_sms_queue()
+        sent = {(post["From"], post["To"]) for post in self.twilio_posts}
+        self.assertEqual(sent, {(self.NUMBER_A, self.CALLER), (self.NUMBER_B, other)})
