@@ -282,7 +282,7 @@ class LeadsField(models.Model):
         self._regenerate_views()
         return records
 
-    def write(self, vals):
+    def write(self, vals):  # noqa: C901
         self.check_access("write")
         if "field_id" in vals and not self.env.su:
             raise UserError(

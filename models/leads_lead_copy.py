@@ -254,7 +254,7 @@ class LeadsLeadCopy(models.Model):
         return records
 
     @api.model
-    def _leads_copy_converter(self, field, escaped):
+    def _leads_copy_converter(self, field, escaped):  # noqa: C901
         """``convert(value, row, given)``: the COPY cell of a value of ``field``,
         what convert_to_column_insert() and _copy_cell() make of it.
 
