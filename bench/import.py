@@ -25,6 +25,7 @@ memory growth and the speed ratios, then drops the database.
 """
 
 import argparse
+import base64
 import hashlib
 import json
 import os
@@ -113,8 +114,6 @@ ENGINES = ("wizard", "base_import_crm", "base_import")
 
 
 def child(engine, size, offset, db, phone_helper=True):
-    import base64
-
     from odoo import SUPERUSER_ID, api
     from odoo.modules.registry import Registry
     from odoo.tools import config
@@ -138,21 +137,7 @@ def child(engine, size, offset, db, phone_helper=True):
         with PeakRss() as rss:
             start = time.perf_counter()
             if engine == "wizard":
-                job = (
-                    env["leads.import.job"]
-                    .sudo()
-                    .create(
-                        {
-                            "name": "bench.csv",
-                            "user_id": admin.id,
-                            "company_id": company.id,
-                            "file": base64.b64encode(data),
-                        }
-                    )
-                )
-                cr.commit()
-                job.with_user(admin).sudo()._import_run(commit=True)
-                errors = job.failed_count
+                errors = run_wizard(env, cr, data, admin, company)
             else:
                 # leads.lead refuses the generic import to everyone but the
                 # superuser (files go through the wizard); the superuser skips
@@ -176,6 +161,25 @@ def child(engine, size, offset, db, phone_helper=True):
         ),
         flush=True,
     )
+
+
+def run_wizard(env, cr, data, admin, company):
+    """Import ``data`` with the wizard's background engine; its failed rows."""
+    job = (
+        env["leads.import.job"]
+        .sudo()
+        .create(
+            {
+                "name": "bench.csv",
+                "user_id": admin.id,
+                "company_id": company.id,
+                "file": base64.b64encode(data),
+            }
+        )
+    )
+    cr.commit()
+    job.with_user(admin).sudo()._import_run(commit=True)
+    return job.failed_count
 
 
 def run_base_import(env, cr, data, model):
@@ -228,7 +232,7 @@ def run(cmd, **kwargs):
     return subprocess.run(cmd, check=True, **kwargs)
 
 
-def main():
+def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000,50000,100000")
     parser.add_argument(
@@ -244,7 +248,68 @@ def main():
         help="the wizard formats every phone number in its own process",
     )
     parser.add_argument("--child", nargs=4, metavar=("ENGINE", "SIZE", "OFFSET", "DB"))
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def require_template(template):
+    exists = subprocess.run(
+        ["psql", "-h", PG_HOST, "-d", template, "-tAc", "select 1"],
+        capture_output=True,
+        text=True,
+    )
+    if exists.returncode:
+        sys.exit(f"Template database {template} missing: run `make test` once first.")
+
+
+def install(python, env, db):
+    print(f"Installing leads_management, base_import and crm into {db}", flush=True)
+    run(
+        [python, "-m", "odoo", "-c", str(CONF), "-d", db]
+        + ["-i", "leads_management,base_import,crm", "--stop-after-init"]
+        + ["--log-level=warn"],
+        env=env,
+    )
+
+
+def run_engines(args, python, env, db):
+    """The results of every (size, engine) of the options, in order; each new
+    run imports rows of its own (``offset``), never rows already stored."""
+    results = []
+    offset = 0
+    for size in [int(s) for s in args.sizes.split(",")]:
+        for engine in ENGINES:
+            if engine != "wizard" and size > args.base_import_max:
+                continue
+            results.append(run_in_child(args, python, env, db, engine, size, offset))
+            offset += size
+    return results
+
+
+def run_in_child(args, python, env, db, engine, size, offset):
+    """The result of one (engine, size) measured in a child process."""
+    # Every run starts on a settled database: the autovacuum that the
+    # previous run's inserts trigger would otherwise slow the next one down
+    # (on 2 cores, by up to half).
+    run(["vacuumdb", "-h", PG_HOST, "--analyze", "--quiet", db])
+    print(f"{engine} {size} rows...", flush=True)
+    out = subprocess.run(
+        [python, __file__, "--child", engine, str(size), str(offset), db]
+        + (["--no-phone-helper"] if args.no_phone_helper else []),
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    lines = [line for line in out.stdout.splitlines() if line.startswith("RESULT ")]
+    if out.returncode or not lines:
+        print(out.stdout[-3000:], out.stderr[-3000:])
+        sys.exit(f"{engine} {size} failed")
+    result = json.loads(lines[-1][7:])
+    print("   ", result, flush=True)
+    return result
+
+
+def main():
+    args = parse_args()
     if args.child:
         engine, size, offset, db = args.child
         child(engine, int(size), int(offset), db, not args.no_phone_helper)
@@ -253,53 +318,11 @@ def main():
     db = f"leads_bench_{os.getpid()}"
     env = dict(os.environ, PYTHONPATH=str(CACHE / "odoo-src"))
     python = str(BUILD / "venv" / "bin" / "python")
-    exists = subprocess.run(
-        ["psql", "-h", PG_HOST, "-d", template, "-tAc", "select 1"],
-        capture_output=True,
-        text=True,
-    )
-    if exists.returncode:
-        sys.exit(f"Template database {template} missing: run `make test` once first.")
+    require_template(template)
     run(["createdb", "-h", PG_HOST, "-T", template, db])
     try:
-        print(f"Installing leads_management, base_import and crm into {db}", flush=True)
-        run(
-            [python, "-m", "odoo", "-c", str(CONF), "-d", db]
-            + ["-i", "leads_management,base_import,crm", "--stop-after-init"]
-            + ["--log-level=warn"],
-            env=env,
-        )
-        results = []
-        offset = 0
-        for size in [int(s) for s in args.sizes.split(",")]:
-            for engine in ENGINES:
-                if engine != "wizard" and size > args.base_import_max:
-                    continue
-                # Every run starts on a settled database: the autovacuum that
-                # the previous run's inserts trigger would otherwise slow the
-                # next one down (on 2 cores, by up to half).
-                run(["vacuumdb", "-h", PG_HOST, "--analyze", "--quiet", db])
-                print(f"{engine} {size} rows...", flush=True)
-                out = subprocess.run(
-                    [python, __file__, "--child", engine, str(size), str(offset), db]
-                    + (["--no-phone-helper"] if args.no_phone_helper else []),
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                )
-                offset += size
-                lines = [
-                    line
-                    for line in out.stdout.splitlines()
-                    if line.startswith("RESULT ")
-                ]
-                if out.returncode or not lines:
-                    print(out.stdout[-3000:], out.stderr[-3000:])
-                    sys.exit(f"{engine} {size} failed")
-                result = json.loads(lines[-1][7:])
-                print("   ", result, flush=True)
-                results.append(result)
-        print_table(results)
+        install(python, env, db)
+        print_table(run_engines(args, python, env, db))
     finally:
         if not args.keep_db:
             run(["dropdb", "-h", PG_HOST, "--if-exists", db])

@@ -139,7 +139,7 @@ def api_key(server):
     )
 
 
-def main():
+def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=8)
@@ -153,134 +153,131 @@ def main():
         action="store_true",
         help="send X-Odoo-Database with every request of every load",
     )
-    args = parser.parse_args()
-    run = uuid.uuid4().hex[:6]
+    return parser.parse_args()
 
-    modules = ("leads_management", "crm") if args.crm else ("leads_management",)
-    with live_server.LiveServer(
-        workers=2, prefix="leads_bench", modules=modules
-    ) as server:
-        key = api_key(server)
-        server.configure_twilio()
-        common = {"X-Odoo-Database": server.db} if args.database_header else {}
-        webhook_url = f"{server.base_url}/leads/v1/companies/1/events"
-        sent = []  # (body) of earlier events, for duplicate deliveries
-        types = ["call.inbound", "sms.inbound", "intake_form.submitted"]
 
-        def webhook(client, i):
-            if sent and random.random() < 0.10:
-                body = random.choice(sent)  # duplicate delivery (replay)
-            else:
-                # 70 % new callers, 30 % returning ones (lead updated).
-                number = random.randrange(50) if random.random() < 0.3 else 1000 + i
-                payload = {
-                    "id": f"bench-{run}-{i}",
-                    "type": random.choice(types),
-                    "contact": {
-                        "name": f"Bench {number}",
-                        # Valid North American numbers (628 2xx xxxx): the
-                        # E.164 path that real callers take.
-                        "phone": f"+1 628 {2000000 + number:07d}",
-                    },
-                    "message": "Hello from the benchmark",
-                }
-                body = json.dumps(payload).encode()
-                sent.append(body)
-            headers = {
+def webhook_load(server, common, run):
+    """Signed webhook events: new and returning callers, ~10 % replays."""
+    webhook_url = f"{server.base_url}/leads/v1/companies/1/events"
+    sent = []  # (body) of earlier events, for duplicate deliveries
+    types = ["call.inbound", "sms.inbound", "intake_form.submitted"]
+
+    def webhook(client, i):
+        if sent and random.random() < 0.10:
+            body = random.choice(sent)  # duplicate delivery (replay)
+        else:
+            # 70 % new callers, 30 % returning ones (lead updated).
+            number = random.randrange(50) if random.random() < 0.3 else 1000 + i
+            payload = {
+                "id": f"bench-{run}-{i}",
+                "type": random.choice(types),
+                "contact": {
+                    "name": f"Bench {number}",
+                    # Valid North American numbers (628 2xx xxxx): the
+                    # E.164 path that real callers take.
+                    "phone": f"+1 628 {2000000 + number:07d}",
+                },
+                "message": "Hello from the benchmark",
+            }
+            body = json.dumps(payload).encode()
+            sent.append(body)
+        headers = {
+            **common,
+            "Content-Type": "application/json",
+            "X-Leads-Signature": live_server.sign(body),
+        }
+        return post(webhook_url, body, headers)
+
+    return webhook
+
+
+def twilio_sms_load(server, run):
+    """Signed Twilio SMS on the same mix of new and returning numbers."""
+    twilio_sent = []  # form pairs of earlier messages, for replays
+
+    def twilio_sms(client, i):
+        if twilio_sent and random.random() < 0.10:
+            pairs = random.choice(twilio_sent)  # Twilio's retry (replay)
+        else:
+            number = random.randrange(50) if random.random() < 0.3 else 1000 + i
+            pairs = [
+                ("MessageSid", f"SMbench{run}{i}"),
+                ("AccountSid", live_server.TWILIO_SID),
+                ("From", f"+1628{3000000 + number:07d}"),
+                ("To", live_server.TWILIO_NUMBER),
+                ("Body", "Hello from the benchmark"),
+            ]
+            twilio_sent.append(pairs)
+        status, _text, elapsed = server.twilio("/leads/v1/twilio/sms", pairs)
+        return status, elapsed
+
+    return twilio_sms
+
+
+def version_info_load(server, common):
+    """Odoo's cheapest JSON-RPC route, the reference of the targets."""
+
+    def version_info(client, i):
+        return post(
+            f"{server.base_url}/web/webclient/version_info",
+            b"{}",
+            {**common, "Content-Type": "application/json"},
+        )
+
+    return version_info
+
+
+def json2_create_load(server, common, key, model, area_code):
+    """JSON-2 ``create`` of one lead of ``model`` (admin's API key)."""
+
+    def json2_create(client, i):
+        body = json.dumps(
+            {
+                "vals_list": [
+                    {
+                        "name": f"RPC {i}",
+                        "phone": f"+1 {area_code} {2000000 + i:07d}",
+                    }
+                ]
+            }
+        ).encode()
+        return post(
+            f"{server.base_url}/json/2/{model}/create",
+            body,
+            {
                 **common,
                 "Content-Type": "application/json",
-                "X-Leads-Signature": live_server.sign(body),
-            }
-            return post(webhook_url, body, headers)
-
-        twilio_sent = []  # form pairs of earlier messages, for replays
-
-        def twilio_sms(client, i):
-            if twilio_sent and random.random() < 0.10:
-                pairs = random.choice(twilio_sent)  # Twilio's retry (replay)
-            else:
-                number = random.randrange(50) if random.random() < 0.3 else 1000 + i
-                pairs = [
-                    ("MessageSid", f"SMbench{run}{i}"),
-                    ("AccountSid", live_server.TWILIO_SID),
-                    ("From", f"+1628{3000000 + number:07d}"),
-                    ("To", live_server.TWILIO_NUMBER),
-                    ("Body", "Hello from the benchmark"),
-                ]
-                twilio_sent.append(pairs)
-            status, _text, elapsed = server.twilio("/leads/v1/twilio/sms", pairs)
-            return status, elapsed
-
-        def version_info(client, i):
-            return post(
-                f"{server.base_url}/web/webclient/version_info",
-                b"{}",
-                {**common, "Content-Type": "application/json"},
-            )
-
-        def json2_create_of(model, area_code):
-            def json2_create(client, i):
-                body = json.dumps(
-                    {
-                        "vals_list": [
-                            {
-                                "name": f"RPC {i}",
-                                "phone": f"+1 {area_code} {2000000 + i:07d}",
-                            }
-                        ]
-                    }
-                ).encode()
-                return post(
-                    f"{server.base_url}/json/2/{model}/create",
-                    body,
-                    {
-                        **common,
-                        "Content-Type": "application/json",
-                        "Authorization": f"bearer {key}",
-                    },
-                )
-
-            return json2_create
-
-        loads = {
-            "webhook": webhook,
-            "version_info": version_info,
-            "json2_create": json2_create_of("leads.lead", 629),
-            "twilio_sms": twilio_sms,
-        }
-        if args.crm:
-            loads["json2_crm_lead"] = json2_create_of("crm.lead", 630)
-        # Warm every worker up first (registry loading, caches), on every
-        # load's path: a worker's first event or JSON-2 call loads the access
-        # rules and caches that its later ones reuse.
-        for load in loads.values():
-            drive(2, args.clients, load, Stats())
-        # The machine is shared: interleave short slices of the three loads so
-        # that a busy neighbour weighs on all of them alike.
-        stats = {name: Stats() for name in loads}
-        rounds = 4
-        for _round in range(rounds):
-            drive(args.seconds / rounds, args.clients, webhook, stats["webhook"])
-            for name in list(loads)[1:]:
-                drive(args.seconds / rounds / 2, args.clients, loads[name], stats[name])
-        results = {name: stat.summary() for name, stat in stats.items()}
-        retries = len(server.log_lines("tries left"))
-        events = server.sql(
-            "SELECT state, count(*) FROM leads_inbound_event GROUP BY 1"
+                "Authorization": f"bearer {key}",
+            },
         )
 
-    print(
-        f"2 workers, {args.clients} client threads, loopback"
-        + (", X-Odoo-Database sent" if args.database_header else "")
-    )
-    for name, res in results.items():
-        print(
-            f"{name:14} {res['requests']:6d} req  {res['rate']:7.1f} req/s  "
-            f"p50 {res['p50']:7.1f} ms  p99 {res['p99']:7.1f} ms  "
-            f"statuses {res['statuses']}"
-        )
+    return json2_create
+
+
+def measure(loads, seconds, clients):
+    """``{load name: summary}``, the webhook load (the first) taking half the
+    time and the others sharing the other half."""
+    # Warm every worker up first (registry loading, caches), on every
+    # load's path: a worker's first event or JSON-2 call loads the access
+    # rules and caches that its later ones reuse.
+    for load in loads.values():
+        drive(2, clients, load, Stats())
+    # The machine is shared: interleave short slices of the three loads so
+    # that a busy neighbour weighs on all of them alike.
+    stats = {name: Stats() for name in loads}
+    rounds = 4
+    for _round in range(rounds):
+        drive(seconds / rounds, clients, loads["webhook"], stats["webhook"])
+        for name in list(loads)[1:]:
+            drive(seconds / rounds / 2, clients, loads[name], stats[name])
+    return {name: stat.summary() for name, stat in stats.items()}
+
+
+def target_checks(results):
+    """``[(label, ratio, target, met)]`` of the targets."""
     wh, vi, j2 = results["webhook"], results["version_info"], results["json2_create"]
-    checks = [
+    tw = results["twilio_sms"]
+    return [
         (
             "webhook rate vs version_info",
             wh["rate"] / vi["rate"],
@@ -299,22 +296,34 @@ def main():
             "<= 2",
             wh["p99"] / vi["p99"] <= 2,
         ),
-    ]
-    tw = results["twilio_sms"]
-    checks.append(
         (
             "twilio sms rate vs webhook",
             tw["rate"] / wh["rate"],
             ">= 0.9",
             tw["rate"] / wh["rate"] >= 0.9,
-        )
+        ),
+    ]
+
+
+def report(args, results, retries, events):
+    """Print the figures and the targets; the exit code (1: a target missed)."""
+    print(
+        f"2 workers, {args.clients} client threads, loopback"
+        + (", X-Odoo-Database sent" if args.database_header else "")
     )
+    for name, res in results.items():
+        print(
+            f"{name:14} {res['requests']:6d} req  {res['rate']:7.1f} req/s  "
+            f"p50 {res['p50']:7.1f} ms  p99 {res['p99']:7.1f} ms  "
+            f"statuses {res['statuses']}"
+        )
+    checks = target_checks(results)
     for label, ratio, target, ok in checks:
         print(
             f"{label:29} {ratio:6.2f}x  (target {target})  {'OK' if ok else 'MISSED'}"
         )
     if args.crm:
-        crm = results["json2_crm_lead"]
+        wh, crm = results["webhook"], results["json2_crm_lead"]
         print(
             f"webhook rate vs json2 crm.lead create {wh['rate'] / crm['rate']:6.2f}x"
             "  (information: the issue's reference comparison)"
@@ -324,6 +333,36 @@ def main():
         f"stored events by state: {dict(events)}"
     )
     return 0 if all(ok for *_rest, ok in checks) else 1
+
+
+def main():
+    args = parse_args()
+    run = uuid.uuid4().hex[:6]
+
+    modules = ("leads_management", "crm") if args.crm else ("leads_management",)
+    with live_server.LiveServer(
+        workers=2, prefix="leads_bench", modules=modules
+    ) as server:
+        key = api_key(server)
+        server.configure_twilio()
+        common = {"X-Odoo-Database": server.db} if args.database_header else {}
+        # The webhook load comes first: measure() gives it its own slices.
+        loads = {
+            "webhook": webhook_load(server, common, run),
+            "version_info": version_info_load(server, common),
+            "json2_create": json2_create_load(server, common, key, "leads.lead", 629),
+            "twilio_sms": twilio_sms_load(server, run),
+        }
+        if args.crm:
+            loads["json2_crm_lead"] = json2_create_load(
+                server, common, key, "crm.lead", 630
+            )
+        results = measure(loads, args.seconds, args.clients)
+        retries = len(server.log_lines("tries left"))
+        events = server.sql(
+            "SELECT state, count(*) FROM leads_inbound_event GROUP BY 1"
+        )
+    return report(args, results, retries, events)
 
 
 if __name__ == "__main__":

@@ -74,36 +74,30 @@ def custom_value(spec, text):
     return value.isoformat() if isinstance(value, date) else value
 
 
-def translate(payload, custom_labels=None):
-    """The event of the webhook schema of a Google Ads lead form submission.
+def _column(index, column):
+    """``(column_id upper-cased, name, value)`` of answer ``index``; the name
+    falls back on the column id, the value is None when the answer is empty."""
+    if not isinstance(column, dict):
+        raise GoogleAdsError(f"user_column_data[{index}]", "must be an object")
+    try:
+        column_id = _text(column.get("column_id")) or ""
+        name = _text(column.get("column_name")) or column_id
+        value = _text(column.get("string_value"))
+    except GoogleAdsError as exc:
+        raise GoogleAdsError(f"user_column_data[{index}]", exc.message) from exc
+    return column_id.upper(), name, value
 
-    ``custom_labels``: ``{label casefolded: spec}`` of the custom fields (see
-    ``custom_value``); an answer whose ``column_name`` is one of them fills it
-    when it is of the field's type.
-    The name, phone and email come from Google's standard columns; every
-    other answer is kept for the history. ``google_key`` is not kept.
-    """
-    if not isinstance(payload, dict):
-        raise GoogleAdsError("body", "must be a JSON object")
-    custom_labels = custom_labels or {}
-    columns = payload.get("user_column_data")
-    if columns is None:
-        columns = []
-    if not isinstance(columns, list) or len(columns) > MAX_COLUMNS:
-        raise GoogleAdsError("user_column_data", "must be a list of answers")
+
+def _sort_answers(columns, custom_labels):
+    """``(values, answers, fields)`` of Google's answers: ``values`` the first
+    answer of each standard contact column by column id, ``fields`` the custom
+    fields' values by field name, ``answers`` every other answer (for the
+    history)."""
     values, answers, fields = {}, [], {}
     for index, column in enumerate(columns):
-        if not isinstance(column, dict):
-            raise GoogleAdsError(f"user_column_data[{index}]", "must be an object")
-        try:
-            column_id = _text(column.get("column_id")) or ""
-            name = _text(column.get("column_name")) or column_id
-            value = _text(column.get("string_value"))
-        except GoogleAdsError as exc:
-            raise GoogleAdsError(f"user_column_data[{index}]", exc.message) from exc
+        column_id, name, value = _column(index, column)
         if value is None:
             continue
-        column_id = column_id.upper()
         if column_id in (
             *NAME_COLUMNS,
             *EMAIL_COLUMNS,
@@ -119,14 +113,40 @@ def translate(payload, custom_labels=None):
             fields.setdefault(spec if isinstance(spec, str) else spec[0], converted)
         else:
             answers.append({"question": name, "answer": value})
+    return values, answers, fields
+
+
+def _contact(values):
+    """The event's ``contact`` of the standard columns' ``values``: the full
+    name, else the first and last names; the first email and phone columns
+    that were answered."""
     name = values.get("FULL_NAME") or " ".join(
         part for part in (values.get("FIRST_NAME"), values.get("LAST_NAME")) if part
     )
-    contact = {
+    return {
         "name": name or None,
         "email": next((values[c] for c in EMAIL_COLUMNS if c in values), None),
         "phone": next((values[c] for c in PHONE_COLUMNS if c in values), None),
     }
+
+
+def translate(payload, custom_labels=None):
+    """The event of the webhook schema of a Google Ads lead form submission.
+
+    ``custom_labels``: ``{label casefolded: spec}`` of the custom fields (see
+    ``custom_value``); an answer whose ``column_name`` is one of them fills it
+    when it is of the field's type.
+    The name, phone and email come from Google's standard columns; every
+    other answer is kept for the history. ``google_key`` is not kept.
+    """
+    if not isinstance(payload, dict):
+        raise GoogleAdsError("body", "must be a JSON object")
+    columns = payload.get("user_column_data")
+    if columns is None:
+        columns = []
+    if not isinstance(columns, list) or len(columns) > MAX_COLUMNS:
+        raise GoogleAdsError("user_column_data", "must be a list of answers")
+    values, answers, fields = _sort_answers(columns, custom_labels or {})
     try:
         lead_id = _text(payload.get("lead_id"))
         ids = {key: _text(payload.get(key)) for key in ID_KEYS}
@@ -137,7 +157,7 @@ def translate(payload, custom_labels=None):
     return {
         "id": lead_id,
         "type": TEST_TYPE if payload.get("is_test") is True else LEAD_TYPE,
-        "contact": contact,
+        "contact": _contact(values),
         "gclid": gclid,
         "utm": {"source": "Google Ads", "campaign": ids["campaign_id"]},
         "fields": fields,

@@ -132,46 +132,67 @@ class PhoneKeyHelper:
     # ------------------------------------------------------------ the thread
     def _pump(self):
         try:
-            ready = _read_answer(self._process, START_TIMEOUT)
-            if ready != "ready":
-                raise RuntimeError(f"unexpected greeting {ready!r}")
-            with self._lock:
-                if self._closing:
-                    return
-                self._ready = True
+            if not self._greeted():
+                return
             while (item := self._batches.get()) is not None:
                 token, numbers = item
-                for start in range(0, len(numbers), CHUNK):
-                    with self._lock:
-                        if token in self._taken or self._closing:
-                            break
-                    chunk = numbers[start : start + CHUNK]
-                    self._process.stdin.write(json.dumps(chunk) + "\n")
-                    self._process.stdin.flush()
-                    keys = _read_answer(self._process)
-                    if not _keys_answer(keys, len(chunk)):
-                        raise RuntimeError("the helper's answer does not match")
-                    with self._lock:
-                        if token not in self._taken:
-                            self._keys[token].update(zip(chunk, keys, strict=True))
+                self._format_batch(token, numbers)
                 self._finish(token)
         except Exception:  # noqa: BLE001 - the import formats the numbers itself
-            self.failed = True
-            if not self._closing:  # else killed by close() while starting
-                _logger.warning(
-                    "Lead import: the phone key helper stopped; the import "
-                    "formats the numbers itself.",
-                    exc_info=True,
-                )
-            self._process.kill()
-            # Nothing more will come: release whoever waits, then drain the
-            # queue until close().
+            self._give_up()
+
+    def _greeted(self):
+        """Wait for the helper's greeting; whether to go on (False: closing)."""
+        ready = _read_answer(self._process, START_TIMEOUT)
+        if ready != "ready":
+            raise RuntimeError(f"unexpected greeting {ready!r}")
+        with self._lock:
+            if self._closing:
+                return False
+            self._ready = True
+        return True
+
+    def _format_batch(self, token, numbers):
+        """Have the helper format ``numbers`` chunk by chunk, until the import
+        takes the batch over or the helper is closed."""
+        for start in range(0, len(numbers), CHUNK):
             with self._lock:
-                tokens = list(self._finished)
-            for token in tokens:
-                self._finish(token)
-            while (item := self._batches.get()) is not None:
-                self._finish(item[0])
+                if token in self._taken or self._closing:
+                    return
+            chunk = numbers[start : start + CHUNK]
+            keys = self._exchange(chunk)
+            with self._lock:
+                if token not in self._taken:
+                    self._keys[token].update(zip(chunk, keys, strict=True))
+
+    def _exchange(self, chunk):
+        """The helper's keys of the numbers of ``chunk``, in order."""
+        self._process.stdin.write(json.dumps(chunk) + "\n")
+        self._process.stdin.flush()
+        keys = _read_answer(self._process)
+        if not _keys_answer(keys, len(chunk)):
+            raise RuntimeError("the helper's answer does not match")
+        return keys
+
+    def _give_up(self):
+        """After the helper failed: kill it, release whoever waits for a
+        batch, then answer every batch still submitted with no keys."""
+        self.failed = True
+        if not self._closing:  # else killed by close() while starting
+            _logger.warning(
+                "Lead import: the phone key helper stopped; the import "
+                "formats the numbers itself.",
+                exc_info=True,
+            )
+        self._process.kill()
+        # Nothing more will come: release whoever waits, then drain the
+        # queue until close().
+        with self._lock:
+            tokens = list(self._finished)
+        for token in tokens:
+            self._finish(token)
+        while (item := self._batches.get()) is not None:
+            self._finish(item[0])
 
     def _finish(self, token):
         with self._lock:

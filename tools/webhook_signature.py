@@ -9,6 +9,26 @@ SIGNATURE_TOLERANCE = 300  # seconds, either way
 _DUMMY_SECRET = b"leads-management-unknown-endpoint"
 
 
+def _parse_header(header):
+    """``(timestamp, [v1 signatures])`` of the header, or None when it cannot
+    be a signature: missing, oversized, without a plain number of seconds or
+    without any ``v1``."""
+    if not header or len(header) > 2048:
+        return None
+    timestamp, candidates = None, []
+    for part in header.split(","):
+        key, _sep, value = part.strip().partition("=")
+        if key == "t":
+            timestamp = value
+        elif key == "v1":
+            candidates.append(value)
+    if not timestamp or not timestamp.isascii() or not timestamp.isdigit():
+        return None
+    if len(timestamp) > 12 or not candidates:
+        return None
+    return timestamp, candidates
+
+
 def verify_signature(secrets, header, raw_body, now=None):
     """Check ``X-Leads-Signature: t=<unix>,v1=<hex>[,v1=<hex>...]``.
 
@@ -20,19 +40,10 @@ def verify_signature(secrets, header, raw_body, now=None):
     if isinstance(secrets, str) or secrets is None:
         secrets = [secrets]
     secrets = [secret for secret in secrets if secret]
-    if not header or len(header) > 2048:
+    parsed = _parse_header(header)
+    if parsed is None:
         return False
-    timestamp, candidates = None, []
-    for part in header.split(","):
-        key, _sep, value = part.strip().partition("=")
-        if key == "t":
-            timestamp = value
-        elif key == "v1":
-            candidates.append(value)
-    if not timestamp or not timestamp.isascii() or not timestamp.isdigit():
-        return False
-    if len(timestamp) > 12 or not candidates:
-        return False
+    timestamp, candidates = parsed
     now = time.time() if now is None else now
     if abs(now - int(timestamp)) > SIGNATURE_TOLERANCE:
         return False
