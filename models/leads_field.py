@@ -282,7 +282,7 @@ class LeadsField(models.Model):
         self._regenerate_views()
         return records
 
-    def write(self, vals):  # noqa: C901
+    def write(self, vals):
         self.check_access("write")
         # Refuse before anything is written, so that a refusal changes nothing.
         self._check_write(vals)

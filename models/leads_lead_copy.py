@@ -270,7 +270,7 @@ class LeadsLeadCopy(models.Model):
         records.check_access("create")
 
     @api.model
-    def _leads_copy_converter(self, field, escaped):  # noqa: C901
+    def _leads_copy_converter(self, field, escaped):
         """``convert(value, row, given)``: the COPY cell of a value of ``field``,
         what convert_to_column_insert() and _copy_cell() make of it.
 
