@@ -11,7 +11,6 @@ from odoo.http import request
 
 from odoo.addons.leads_management.tools import twilio as twilio_tools
 from odoo.addons.leads_management.tools import twiml
-from odoo.addons.leads_management.tools.phone_key import leads_phone_key
 
 from .adapters import (
     COMPANY_FIELDS,
@@ -32,6 +31,11 @@ TWILIO_COMPANY_FIELDS = [
     "sms_twilio_auth_token",
     "leads_call_forward_number",
     "leads_voicemail_greeting",
+    "leads_missed_call_sms",
+    "leads_status_on_call_answered",
+    "leads_status_on_call_missed",
+    "leads_status_on_voicemail",
+    "leads_status_on_sms_received",
 ]
 
 
@@ -57,31 +61,12 @@ class TwilioAdapter(InboundAdapter):
 
     def find_company(self):
         """The active business whose Twilio account is ``AccountSid`` and
-        that owns the ``To`` number (compared in E.164).
-
-        sudo: the account SID and the auth token are the administrators'.
-        """
-        Company = request.env["res.company"].sudo()
-        account_sid, to = self.param("AccountSid"), self.param("To")
-        to_key = leads_phone_key(to, None, None)
-        if not (account_sid and to_key):
-            return Company
-        request.env.cr.execute(
-            """
-            SELECT number.company_id, number.number
-              FROM sms_twilio_number number
-              JOIN res_company company ON company.id = number.company_id
-             WHERE company.sms_twilio_account_sid = %s AND company.active
-             ORDER BY number.sequence, number.id
-            """,
-            [account_sid],
+        that owns the ``To`` number, with what the routes read of it fetched."""
+        company = request.env["res.company"]._leads_twilio_company(
+            self.param("AccountSid"), self.param("To")
         )
-        for company_id, number in request.env.cr.fetchall():
-            if leads_phone_key(number, None, None) == to_key:
-                company = Company.browse(company_id)
-                company.fetch(TWILIO_COMPANY_FIELDS)
-                return company
-        return Company
+        company.fetch(TWILIO_COMPANY_FIELDS)
+        return company
 
     def signed_url(self, company):
         """The URL Twilio called, as it signed it: the business's base URL

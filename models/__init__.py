@@ -37,3 +37,4 @@ from . import res_partner
 from . import res_users
 from . import res_country
 from . import sms_sms
+from . import sms_twilio_number

@@ -128,10 +128,12 @@ class ResCompany(models.Model):
                 }
             )
 
-    def write(self, vals):
-        if "partner_id" in vals:
-            self.env.registry.clear_cache()  # _leads_phone_region
-        return super().write(vals)
+    def cache_invalidation_fields(self):
+        # _leads_phone_region, _leads_twilio_numbers
+        return super().cache_invalidation_fields() | {
+            "partner_id",
+            "sms_twilio_account_sid",
+        }
 
     def _leads_phone_country(self):
         """Default region of the business's phone numbers: its address country."""
@@ -241,6 +243,47 @@ class ResCompany(models.Model):
         """E.164 form of the number calls are forwarded to; False without one."""
         self.ensure_one()
         return self._leads_phone_key(self.leads_call_forward_number)
+
+    @api.model
+    def _leads_twilio_company(self, account_sid, to):
+        """The active business of Twilio account ``account_sid`` that owns the
+        number ``to`` (compared in E.164, in sms_twilio's order of numbers);
+        empty when there is none.
+
+        sudo: the account SID and the auth token are the administrators'.
+        """
+        Company = self.sudo().browse()
+        to_key = leads_phone_key(to, None, None)
+        if not (account_sid and to_key):
+            return Company
+        for company_id, key in self._leads_twilio_numbers(account_sid):
+            if key == to_key:
+                return Company.browse(company_id)
+        return Company
+
+    @api.model
+    @tools.ormcache("account_sid")
+    def _leads_twilio_numbers(self, account_sid):
+        """``(business id, E.164 number)`` of the Twilio numbers of the active
+        businesses on ``account_sid``.
+
+        Cached: every Twilio request looks its business up by number; the
+        numbers and the businesses clear the cache when they change.
+        """
+        self.env.cr.execute(
+            """
+            SELECT number.company_id, number.number
+              FROM sms_twilio_number number
+              JOIN res_company company ON company.id = number.company_id
+             WHERE company.sms_twilio_account_sid = %s AND company.active
+             ORDER BY number.sequence, number.id
+            """,
+            [account_sid],
+        )
+        return tuple(
+            (company_id, leads_phone_key(number, None, None))
+            for company_id, number in self.env.cr.fetchall()
+        )
 
     def _leads_twilio_webhook_urls(self):
         """The URLs to paste into Twilio's console (and the outcome one that

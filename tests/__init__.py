@@ -14,6 +14,7 @@ from . import test_inbound_adapters
 from . import test_webhook_payload
 from . import test_twilio
 from . import test_twilio_tools
+from . import test_twilio_routing
 from . import test_webhook_races
 from . import test_leads_demo
 from . import test_leads_field
