@@ -9,7 +9,11 @@ from . import test_leads_calling_activity
 from . import test_leads_screens
 from . import test_leads_conversion
 from . import test_leads_convert_wizard
-from . import test_controller_webhook
+from . import test_webhook_capture
+from . import test_webhook_lead_values
+from . import test_webhook_event_log
+from . import test_webhook_processing
+from . import test_webhook_errors
 from . import test_inbound_adapters
 from . import test_webhook_payload
 from . import test_twilio

@@ -4,7 +4,7 @@ from odoo.tests import Form, tagged
 
 from odoo.addons.leads_management.tools.click_ids import click_platform
 
-from .test_controller_webhook import WebhookCommon
+from .common_webhook import WebhookCommon
 
 
 @tagged("post_install", "-at_install")

@@ -9,7 +9,7 @@ import io
 
 from odoo.tests import Form, tagged
 
-from .test_controller_webhook import WebhookCommon
+from .common_webhook import WebhookCommon
 
 VALUES = {
     "x_visits": "3",

@@ -6,7 +6,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.leads_management.tools import google_ads
 
-from .test_controller_webhook import CONTROLLER_LOGGER, WebhookCommon
+from .common_webhook import CONTROLLER_LOGGER, WebhookCommon
 
 KEY = "google-key-of-business-a"
 

@@ -9,7 +9,7 @@ from odoo.addons.leads_management.controllers.adapters import (
 )
 from odoo.addons.leads_management.exceptions import IdempotencyConflict
 
-from .test_controller_webhook import EVENT_LOGGER, WebhookCommon
+from .common_webhook import EVENT_LOGGER, WebhookCommon
 
 
 @tagged("post_install", "-at_install")

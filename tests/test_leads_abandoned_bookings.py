@@ -5,7 +5,7 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from .common import LeadsRpcMixin
-from .test_controller_webhook import WebhookCommon
+from .common_webhook import WebhookCommon
 
 BOOKINGS_DOMAIN = [("channel_id.code", "=", "abandoned_booking")]
 

@@ -20,7 +20,7 @@ from odoo.addons.leads_management.tools.contact import (
 )
 
 from .common import LeadsCommon
-from .test_controller_webhook import WebhookCommon
+from .common_webhook import WebhookCommon
 
 EM_SPACE = "\u2003"
 RLO = "\u202e"

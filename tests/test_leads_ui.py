@@ -4,7 +4,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from .common import LeadsCommon
-from .test_controller_webhook import SECRET, sign
+from .common_webhook import SECRET, sign
 
 
 @tagged("post_install", "-at_install", "leads_tour")

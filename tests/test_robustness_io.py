@@ -12,11 +12,7 @@ from odoo.tests import Form, TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import LeadsCommon
-from .test_controller_webhook import WebhookCommon
-
-# The event model's files (the store and the processing) log under it.
-EVENT_LOGGER = "odoo.addons.leads_management.models"
-CONTROLLER_LOGGER = "odoo.addons.leads_management.controllers.main"
+from .common_webhook import CONTROLLER_LOGGER, EVENT_LOGGER, WebhookCommon
 
 
 def _add_manual_field(test, name, label, ttype, **extra):

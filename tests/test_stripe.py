@@ -11,7 +11,7 @@ from odoo.addons.leads_management.tools.stripe_signature import (
     verify_stripe_signature,
 )
 
-from .test_controller_webhook import CONTROLLER_LOGGER, WebhookCommon
+from .common_webhook import CONTROLLER_LOGGER, WebhookCommon
 
 WHSEC = "whsec_test_0123456789abcdefghijklmnop"
 

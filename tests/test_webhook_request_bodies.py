@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from odoo.tests import tagged
 
-from .test_controller_webhook import WebhookCommon, sign
+from .common_webhook import WebhookCommon, sign
 from .test_twilio import SMS, TwilioCommon
 
 
