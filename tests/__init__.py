@@ -23,7 +23,14 @@ from . import test_webhook_races
 from . import test_leads_demo
 from . import test_leads_field
 from . import test_leads_field_uninstall
-from . import test_leads_import_wizard
+from . import test_leads_import_access
+from . import test_leads_import_parsing
+from . import test_leads_import_mapping
+from . import test_leads_import_duplicates
+from . import test_leads_import_errors
+from . import test_leads_import_phones
+from . import test_leads_import_background
+from . import test_leads_import_concurrency
 from . import test_csv_reader
 from . import test_custom_field_values
 from . import test_text_values
