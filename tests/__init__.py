@@ -2,7 +2,11 @@ from . import test_leads_install
 from . import test_leads_config
 from . import test_channel_code
 from . import test_leads_lead
-from . import test_leads_security
+from . import test_leads_access_view_scope
+from . import test_leads_access_operations
+from . import test_leads_access_fields
+from . import test_leads_access_communication
+from . import test_leads_access_settings
 from . import test_leads_settings
 from . import test_leads_ui
 from . import test_leads_calling_activity

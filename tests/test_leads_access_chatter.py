@@ -4,7 +4,7 @@ and RPC use (contract section 4): the message types and options of
 would reveal the history, and edits of the system's own history entries.
 
 The web client's routes (/mail/message/post, the chatter buttons) are proven
-in test_leads_chatter.py; following a lead in test_leads_security.py.
+in test_leads_chatter.py; following a lead in test_leads_access_fields.py.
 """
 
 from odoo.exceptions import AccessError
@@ -12,7 +12,7 @@ from odoo.tests import tagged
 
 from odoo.addons.mail.tools.discuss import Store
 
-from .test_leads_security import VIEW, LeadsSecurityCommon
+from .common_security import VIEW, LeadsSecurityCommon
 
 NO_HISTORY = "view_working,view_contact,view_tasks"
 

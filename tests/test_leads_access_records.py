@@ -3,13 +3,13 @@ paths RPC uses (contract section 4): what is refused to a user whose
 permissions do not cover the field, the operation or the business.
 
 What each scope reaches is proven in test_leads_scope_access.py, the groups
-one by one in test_leads_security.py.
+one by one in the other test_leads_access_*.py modules.
 """
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
-from .test_leads_security import VIEW, LeadsSecurityCommon
+from .common_security import VIEW, LeadsSecurityCommon
 
 
 @tagged("post_install", "-at_install", "security")

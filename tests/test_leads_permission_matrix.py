@@ -14,7 +14,7 @@ import contextlib
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
-from .test_leads_security import LeadsSecurityCommon
+from .common_security import LeadsSecurityCommon
 
 
 class Hidden(Exception):

@@ -11,7 +11,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
-from .test_leads_security import LeadsSecurityCommon
+from .common_security import LeadsSecurityCommon
 
 
 @tagged("post_install", "-at_install", "security")
