@@ -21,6 +21,7 @@ from . import test_webhook_errors
 from . import test_inbound_adapters
 from . import test_webhook_payload
 from . import test_twilio
+from . import test_twilio_outgoing
 from . import test_twilio_tools
 from . import test_twilio_routing
 from . import test_webhook_races

@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 
 from odoo.tests import tagged
 
+from .common_twilio import SMS, TwilioCommon
 from .common_webhook import WebhookCommon, sign
-from .test_twilio import SMS, TwilioCommon
 
 
 def raw_exchange(test, path, head, body):
