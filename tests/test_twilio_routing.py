@@ -1,7 +1,8 @@
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .test_twilio import CONTROLLER_LOGGER, TwilioCommon
+from .common_twilio import TwilioCommon
+from .common_webhook import CONTROLLER_LOGGER
 
 
 @tagged("post_install", "-at_install")
